@@ -1,0 +1,99 @@
+/**
+ * The one catalogue of irqkit errors (modelled on undici's and fastify's).
+ *
+ * Callers branch on `code`, never on message text. Each code is mapped exactly once to an HTTP
+ * status (for irqkitd) and once to a process exit code (for the CLI), here and nowhere else.
+ */
+
+/** Exit codes follow sysexits.h where one fits, so scripts can tell usage from data from I/O. */
+export const EXIT = {
+  ok: 0,
+  /** Ran, but some part of the request failed (e.g. one IRQ of a batch). */
+  partial: 1,
+  usage: 64,
+  dataError: 65,
+  noInput: 66,
+  unavailable: 69,
+  software: 70,
+  ioError: 74,
+  tempFail: 75,
+  noPermission: 77,
+} as const;
+
+interface CodeSpec {
+  readonly status: number;
+  readonly exit: number;
+}
+
+export const ERROR_CODES = {
+  /** Command line or request parameters are malformed. */
+  IRQ_ERR_USAGE: { status: 400, exit: EXIT.usage },
+  /** An input file does not exist or cannot be opened. */
+  IRQ_ERR_FILE_NOT_FOUND: { status: 404, exit: EXIT.noInput },
+  /** An input file or stream could not be read. */
+  IRQ_ERR_FILE_READ: { status: 500, exit: EXIT.ioError },
+  /** The text is not /proc/interrupts (no CPU header, nothing recognisable). */
+  IRQ_ERR_NOT_INTERRUPTS: { status: 422, exit: EXIT.dataError },
+  /** A line could not be understood and strict parsing was asked for. */
+  IRQ_ERR_PARSE: { status: 422, exit: EXIT.dataError },
+  /** A cpulist or hex mask is malformed. */
+  IRQ_ERR_CPUSET: { status: 400, exit: EXIT.usage },
+  /** A CPU was named that the input or machine does not have. */
+  IRQ_ERR_UNKNOWN_CPU: { status: 400, exit: EXIT.usage },
+  /** An IRQ was named that does not exist. */
+  IRQ_ERR_UNKNOWN_IRQ: { status: 404, exit: EXIT.dataError },
+  /** Nothing left to plan or show (no IRQs, no CPUs after filtering). */
+  IRQ_ERR_EMPTY: { status: 422, exit: EXIT.dataError },
+  /** Constraints admit no assignment (an IRQ with no allowed CPU). */
+  IRQ_ERR_INFEASIBLE: { status: 422, exit: EXIT.dataError },
+  /** The kernel manages this IRQ's affinity; user space cannot set it (EIO/EPERM). */
+  IRQ_ERR_MANAGED: { status: 409, exit: EXIT.partial },
+  /** The target CPU is offline or beyond the kernel's mask (EINVAL/ERANGE/EOVERFLOW). */
+  IRQ_ERR_CPU_OFFLINE: { status: 409, exit: EXIT.partial },
+  /** No interrupt vector is free on the target CPU (ENOSPC). */
+  IRQ_ERR_NO_VECTOR: { status: 409, exit: EXIT.partial },
+  /** Not allowed to write (EACCES: not root). */
+  IRQ_ERR_PERMISSION: { status: 403, exit: EXIT.noPermission },
+  /** Anything that should not happen. */
+  IRQ_ERR_INTERNAL: { status: 500, exit: EXIT.software },
+} as const satisfies Record<string, CodeSpec>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class IrqkitError extends Error {
+  readonly code: ErrorCode;
+  /** Structured facts for JSON error bodies (line numbers, the offending value, …). */
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'IrqkitError';
+    this.code = code;
+    this.details = details;
+  }
+
+  get httpStatus(): number {
+    return ERROR_CODES[this.code].status;
+  }
+
+  get exitCode(): number {
+    return ERROR_CODES[this.code].exit;
+  }
+
+  toJSON(): { code: ErrorCode; message: string; details?: Readonly<Record<string, unknown>> } {
+    return this.details === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, details: this.details };
+  }
+}
+
+export function isIrqkitError(e: unknown): e is IrqkitError {
+  return e instanceof IrqkitError;
+}
+
+/** Wraps anything thrown into a catalogued error, so no stack trace ever reaches a user. */
+export function toIrqkitError(e: unknown): IrqkitError {
+  if (e instanceof IrqkitError) return e;
+  const message = e instanceof Error ? e.message : String(e);
+  return new IrqkitError('IRQ_ERR_INTERNAL', `internal error: ${message}`, undefined, { cause: e });
+}
