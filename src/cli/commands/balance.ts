@@ -1,0 +1,227 @@
+import { parseCpuList } from '../../core/cpuset.ts';
+import { IrqkitError } from '../../core/errors.ts';
+import { type PlanResult, plan } from '../../core/planner/plan.ts';
+import { rowName } from '../../core/snapshot.ts';
+import { planRequestFromSnapshot } from '../../core/snapshot-plan.ts';
+import { loadSnapshot, reportWarnings } from '../input.ts';
+import type { CliIo } from '../io.ts';
+import {
+  type CommandSpec,
+  type OptionValues,
+  parseDurationMs,
+  parsePercent,
+  stringList,
+  stringOption,
+} from '../options.ts';
+import { bar } from '../render/bars.ts';
+import { pickStyle, type Style } from '../render/color.ts';
+import { formatInt, formatNumber, formatPercent, formatRatio } from '../render/format.ts';
+import { renderTable } from '../render/table.ts';
+
+export const balanceSpec: CommandSpec = {
+  name: 'balance',
+  summary:
+    'Plan which IRQ goes to which CPU so that the busiest CPU has the least load.\n' +
+    'FILE is /proc/interrupts-style text whose counts are rates (per day, per second, per window);\n' +
+    "'-' reads stdin. Each IRQ's load is the sum of its row; its current CPU is the one with most counts.",
+  usage: 'irqkit balance [options] FILE|-',
+  maxPositionals: 1,
+  options: {
+    cpus: {
+      type: 'string',
+      arg: 'LIST',
+      description: 'CPUs to place IRQs on (cpulist, e.g. 0-3,8); default: all columns',
+    },
+    allow: {
+      type: 'string',
+      multiple: true,
+      arg: 'IRQ=LIST',
+      description: 'limit an IRQ to some CPUs, e.g. --allow 132=0-3',
+    },
+    fixed: {
+      type: 'string',
+      multiple: true,
+      arg: 'IRQ',
+      description: 'an IRQ that cannot move (it still loads its CPU)',
+    },
+    'time-limit': {
+      type: 'string',
+      arg: 'DURATION',
+      description: 'search effort, e.g. 250ms (default) or 2s',
+    },
+    tolerance: {
+      type: 'string',
+      arg: 'PCT',
+      description: 'accept a busiest-CPU load this much above the best for fewer moves (default 0%)',
+    },
+    strict: { type: 'boolean', description: 'fail on any line that cannot be understood' },
+  },
+};
+
+function parseAllow(entries: string[]): Map<string, number[]> {
+  const allowed = new Map<string, number[]>();
+  for (const entry of entries) {
+    const m = /^\s*(\d+)\s*=\s*(.+)$/.exec(entry);
+    if (!m)
+      throw new IrqkitError('IRQ_ERR_USAGE', `--allow takes IRQ=CPULIST (e.g. 132=0-3), not '${entry}'`);
+    allowed.set(m[1] as string, parseCpuList(m[2] as string));
+  }
+  return allowed;
+}
+
+function parseFixed(entries: string[]): Set<string> {
+  const fixed = new Set<string>();
+  for (const entry of entries) {
+    for (const id of entry.split(',')) {
+      const t = id.trim();
+      if (!/^\d+$/.test(t))
+        throw new IrqkitError('IRQ_ERR_USAGE', `--fixed takes IRQ numbers, not '${entry}'`);
+      fixed.add(t);
+    }
+  }
+  return fixed;
+}
+
+export async function balanceCommand(
+  io: CliIo,
+  values: OptionValues,
+  positionals: string[],
+): Promise<number> {
+  const file = positionals[0];
+  if (file === undefined) {
+    throw new IrqkitError(
+      'IRQ_ERR_USAGE',
+      "balance: give a FILE of rates, or '-' for stdin (see irqkit balance --help)",
+    );
+  }
+  const cpusText = stringOption(values, 'cpus');
+  const timeLimit = stringOption(values, 'time-limit');
+  const tolerance = stringOption(values, 'tolerance');
+  const allowed = parseAllow(stringList(values, 'allow'));
+  const fixed = parseFixed(stringList(values, 'fixed'));
+  const loaded = await loadSnapshot(io, file, { strict: values.strict === true });
+  reportWarnings(io, loaded);
+  const { request, rows } = planRequestFromSnapshot(loaded.snapshot, {
+    ...(cpusText !== undefined ? { cpus: parseCpuList(cpusText) } : {}),
+    ...(timeLimit !== undefined ? { timeLimitMs: parseDurationMs(timeLimit, '--time-limit') } : {}),
+    ...(tolerance !== undefined ? { tolerance: parsePercent(tolerance, '--tolerance') } : {}),
+    allowed,
+    fixed,
+  });
+  const started = io.now();
+  const result = plan(request);
+  const elapsedMs = io.now() - started;
+  const names = new Map([...rows].map(([id, row]) => [id, rowName(row)]));
+
+  if (values.json === true) {
+    io.stdout(
+      `${JSON.stringify(balanceJson(result, names, loaded.source, elapsedMs, loaded.snapshot.warnings.length), null, 2)}\n`,
+    );
+  } else {
+    const style = pickStyle(io.env, io.isTTY, values['no-color'] === true);
+    io.stdout(renderBalance(result, names, style, io.columns ?? 100, elapsedMs));
+  }
+  return 0;
+}
+
+export function balanceJson(
+  result: PlanResult,
+  names: ReadonlyMap<string, string>,
+  source: string,
+  elapsedMs: number,
+  warnings: number,
+): object {
+  return {
+    source,
+    assignments: result.assignments.map((a) => ({
+      irq: a.id,
+      name: names.get(a.id) ?? '',
+      load: a.load,
+      current: a.current ?? null,
+      cpu: a.cpu,
+      moved: a.moved,
+      fixed: a.fixed,
+    })),
+    cpus: result.cpus,
+    metrics: result.metrics,
+    lowerBoundReason: result.lowerBoundReason,
+    method: result.method,
+    baselines: result.baselines,
+    search: { ...result.search, elapsedMs: Math.round(elapsedMs * 10) / 10 },
+    warnings,
+  };
+}
+
+export function renderBalance(
+  result: PlanResult,
+  names: ReadonlyMap<string, string>,
+  style: Style,
+  columns: number,
+  elapsedMs: number,
+): string {
+  const out: string[] = [];
+  const table = renderTable(
+    [
+      { header: 'IRQ', align: 'right' },
+      { header: 'NAME', maxWidth: 32 },
+      { header: 'LOAD', align: 'right' },
+      { header: 'CURRENT', align: 'right' },
+      { header: 'TARGET', align: 'right' },
+    ],
+    result.assignments.map((a) => [
+      a.id,
+      names.get(a.id) ?? '',
+      formatInt(a.load),
+      a.current === undefined ? '-' : `CPU${a.current}`,
+      a.fixed ? `CPU${a.cpu} (fixed)` : a.moved ? style.yellow(`CPU${a.cpu} *`) : `CPU${a.cpu}`,
+    ]),
+  );
+  out.push(style.bold(table[0] ?? ''), ...table.slice(1), '');
+
+  const m = result.metrics;
+  const labels = result.cpus.map((c) => `CPU${c.cpu}`);
+  const labelWidth = Math.max(...labels.map((l) => l.length));
+  const figures = result.cpus.map((c) => `${formatInt(c.load)}  ${formatPercent(c.share)}  ${c.irqs} IRQs`);
+  const figureWidth = Math.max(...figures.map((f) => f.length));
+  const barWidth = Math.max(10, Math.min(50, columns - labelWidth - figureWidth - 6));
+  out.push(style.bold('Per-CPU load'));
+  result.cpus.forEach((c, i) => {
+    const b = bar(c.load, m.makespan, barWidth).padEnd(barWidth);
+    const painted = c.load === m.makespan ? style.cyan(b) : b;
+    out.push(
+      `${(labels[i] ?? '').padStart(labelWidth)} ${painted}  ${(figures[i] ?? '').padStart(figureWidth)}`,
+    );
+  });
+  out.push('');
+
+  const verdict = m.provenOptimal
+    ? style.green('proven optimal')
+    : m.gap === 0
+      ? style.green('at the lower bound')
+      : style.yellow(
+          `not proven optimal (search ${result.search.stoppedBy === 'complete' ? 'finished' : 'stopped: time limit'})`,
+        );
+  const rows: Array<[string, string]> = [
+    ['busiest CPU load (makespan)', `${formatNumber(m.makespan)}  ${verdict}`],
+    ['lower bound', `${formatNumber(m.lowerBound)}  (${result.lowerBoundReason})`],
+    ['gap to bound', `${formatNumber(m.gap)} interrupts (${m.gapPercent.toPrecision(3)}%)`],
+    ['max - min', formatNumber(m.makespan - m.min)],
+    ['peak-to-average (max/mean)', formatRatio(m.peakToAverage)],
+    ['spread ((max-min)/mean)', formatRatio(m.spread)],
+    [
+      'moves',
+      `${m.moves} of ${result.assignments.length} IRQs${m.tolerance > 0 ? ` (tolerance ${formatPercent(m.tolerance, 2)})` : ''}`,
+    ],
+    [
+      'baselines (makespan)',
+      `round-robin ${formatNumber(result.baselines.roundRobin)}, LPT ${formatNumber(result.baselines.lpt)}, KK ${
+        result.baselines.kk === null ? 'n/a' : formatNumber(result.baselines.kk)
+      }`,
+    ],
+    ['method', `${result.method}, ${elapsedMs.toFixed(0)} ms`],
+  ];
+  const keyWidth = Math.max(...rows.map(([k]) => k.length));
+  out.push(style.bold('Balance'));
+  for (const [k, v] of rows) out.push(`  ${k.padEnd(keyWidth)}  ${v}`);
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,142 @@
+/**
+ * Options as data: each command declares its flags once, and both parsing and --help come from
+ * that declaration, so help can never drift from what is accepted.
+ */
+import { parseArgs } from 'node:util';
+import { IrqkitError } from '../core/errors.ts';
+
+export interface OptionSpec {
+  type: 'string' | 'boolean';
+  short?: string;
+  multiple?: boolean;
+  /** Placeholder shown in help, e.g. LIST. */
+  arg?: string;
+  description: string;
+}
+
+export interface CommandSpec {
+  name: string;
+  summary: string;
+  usage: string;
+  options: Readonly<Record<string, OptionSpec>>;
+  /** How many positionals are allowed. */
+  maxPositionals: number;
+}
+
+export type OptionValues = Record<string, string | boolean | Array<string | boolean> | undefined>;
+
+export const COMMON_OPTIONS: Readonly<Record<string, OptionSpec>> = {
+  help: { type: 'boolean', short: 'h', description: 'show this help' },
+  json: { type: 'boolean', description: 'print one JSON document on stdout' },
+  'no-color': { type: 'boolean', description: 'never colour the output (NO_COLOR is honoured too)' },
+};
+
+export function parseCommandArgs(
+  spec: CommandSpec,
+  argv: string[],
+): { values: OptionValues; positionals: string[] } {
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {};
+  for (const [name, o] of Object.entries({ ...COMMON_OPTIONS, ...spec.options })) {
+    options[name] = {
+      type: o.type,
+      ...(o.short ? { short: o.short } : {}),
+      ...(o.multiple ? { multiple: true } : {}),
+    };
+  }
+  let parsed: { values: OptionValues; positionals: string[] };
+  try {
+    parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: true });
+  } catch (e) {
+    throw new IrqkitError('IRQ_ERR_USAGE', `${spec.name}: ${cleanParseError(e, Object.keys(options))}`);
+  }
+  if (!parsed.values.help && parsed.positionals.length > spec.maxPositionals) {
+    const extra = parsed.positionals.slice(spec.maxPositionals).join(' ');
+    throw new IrqkitError('IRQ_ERR_USAGE', `${spec.name}: unexpected argument '${extra}'`);
+  }
+  return parsed;
+}
+
+function cleanParseError(e: unknown, known: string[]): string {
+  const message = e instanceof Error ? e.message : String(e);
+  const unknown = /Unknown option '(--?[^']+)'/.exec(message);
+  if (unknown?.[1]) {
+    const flag = unknown[1];
+    const near = suggest(flag.replace(/^-+/, ''), known);
+    return `unknown option '${flag}'${near ? ` (did you mean --${near}?)` : ''}`;
+  }
+  // parseArgs explains itself well, but appends advice about '--' that does not apply here.
+  return message
+    .replace(/\. To specify a positional argument.*$/s, '')
+    .replace(/^TypeError \[[A-Z_]+\]: /, '');
+}
+
+/** The closest known name within edit distance 2, as commander's suggestSimilar does. */
+export function suggest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const c of candidates) {
+    const d = editDistance(word, c);
+    if (d < bestDistance) {
+      best = c;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0] as number;
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const up = prev[j] as number;
+      prev[j] = Math.min(up + 1, (prev[j - 1] as number) + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = up;
+    }
+  }
+  return prev[b.length] as number;
+}
+
+export function commandHelp(spec: CommandSpec): string {
+  const rows = Object.entries({ ...spec.options, ...COMMON_OPTIONS }).map(([name, o]) => {
+    const flag = `${o.short ? `-${o.short}, ` : '    '}--${name}${o.arg ? ` ${o.arg}` : ''}`;
+    return [flag, o.description + (o.multiple ? ' (repeatable)' : '')] as const;
+  });
+  const width = Math.max(...rows.map(([f]) => f.length));
+  const lines = rows.map(([f, d]) => `  ${f.padEnd(width)}  ${d}`);
+  return `Usage: ${spec.usage}\n\n${spec.summary}\n\nOptions:\n${lines.join('\n')}\n`;
+}
+
+export function stringOption(values: OptionValues, name: string): string | undefined {
+  const v = values[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+export function stringList(values: OptionValues, name: string): string[] {
+  const v = values[name];
+  if (Array.isArray(v)) return v.filter((x): x is string => typeof x === 'string');
+  return typeof v === 'string' ? [v] : [];
+}
+
+/** "250", "250ms", "1.5s" → milliseconds. */
+export function parseDurationMs(text: string, flag: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s)?\s*$/.exec(text);
+  const value = m ? Number(m[1]) * (m[2] === 's' ? 1000 : 1) : Number.NaN;
+  if (!(value > 0)) {
+    throw new IrqkitError(
+      'IRQ_ERR_USAGE',
+      `${flag} takes a positive duration such as 250ms or 2s, not '${text}'`,
+    );
+  }
+  return value;
+}
+
+/** "0.5%" or "0.5" (both half a percent) → 0.005. */
+export function parsePercent(text: string, flag: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*%?\s*$/.exec(text);
+  const value = m ? Number(m[1]) / 100 : Number.NaN;
+  if (!(value >= 0))
+    throw new IrqkitError('IRQ_ERR_USAGE', `${flag} takes a percentage such as 0.5%, not '${text}'`);
+  return value;
+}

@@ -1,0 +1,86 @@
+/**
+ * Lower bounds on the makespan. The textbook bound is max(⌈total/k⌉, largest load); here it is
+ * tightened for fixed loads (water-filling: a CPU already above the level takes nothing) and for
+ * per-IRQ CPU limits (the IRQs confined to a CPU group must fit in that group alone).
+ */
+import type { Problem } from './problem.ts';
+
+/** The smallest level T with Σ max(0, T − base[c]) ≥ load over the given CPUs. */
+export function waterLevel(bases: number[], load: number): number {
+  const sorted = [...bases].sort((a, b) => a - b);
+  let filled = 0; // CPUs below the level
+  let sum = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    filled = i + 1;
+    sum += sorted[i] as number;
+    const level = (sum + load) / filled;
+    const nextBase = sorted[i + 1];
+    if (nextBase === undefined || level <= nextBase) return level;
+  }
+  return (sum + load) / Math.max(1, filled);
+}
+
+export interface BoundDetail {
+  value: number;
+  /** Which argument gave the bound: "average", "largest", "fixed" or "group". */
+  reason: 'average' | 'largest' | 'fixed' | 'group';
+}
+
+export function lowerBound(p: Problem): BoundDetail {
+  const round = (x: number): number => (p.integral ? Math.ceil(x - 1e-9) : x);
+  let best: BoundDetail = { value: 0, reason: 'fixed' };
+  const consider = (value: number, reason: BoundDetail['reason']): void => {
+    const v = round(value);
+    if (v > best.value) best = { value: v, reason };
+  };
+  for (let c = 0; c < p.k; c++) consider(p.base[c] as number, 'fixed');
+
+  let total = 0;
+  for (let j = 0; j < p.n; j++) {
+    const w = p.w[j] as number;
+    total += w;
+    // The item lands on some allowed CPU on top of that CPU's fixed load.
+    const list = p.allowed[j];
+    let minBase = Number.POSITIVE_INFINITY;
+    if (list) for (const c of list) minBase = Math.min(minBase, p.base[c] as number);
+    else for (let c = 0; c < p.k; c++) minBase = Math.min(minBase, p.base[c] as number);
+    consider(w + minBase, 'largest');
+  }
+  consider(waterLevel(Array.from(p.base), total), 'average');
+
+  if (!p.unconstrained) {
+    // Every distinct allowed set S: the items confined to S must fit on S.
+    const groups = new Map<Int32Array, number>();
+    for (let j = 0; j < p.n; j++) {
+      const list = p.allowed[j];
+      if (list) groups.set(list, (groups.get(list) ?? 0) + (p.w[j] as number));
+    }
+    const sets = [...groups.keys()];
+    // Pairwise unions catch items split across overlapping groups; capped to stay cheap.
+    const limit = Math.min(sets.length, 64);
+    for (let a = 0; a < limit; a++) {
+      const sa = sets[a] as Int32Array;
+      consider(
+        waterLevel(
+          Array.from(sa, (c) => p.base[c] as number),
+          groups.get(sa) ?? 0,
+        ),
+        'group',
+      );
+      for (let b = a + 1; b < limit; b++) {
+        const sb = sets[b] as Int32Array;
+        const union = new Set<number>([...sa, ...sb]);
+        let load = 0;
+        for (const [s, l] of groups) if (s.every((c) => union.has(c))) load += l;
+        consider(
+          waterLevel(
+            [...union].map((c) => p.base[c] as number),
+            load,
+          ),
+          'group',
+        );
+      }
+    }
+  }
+  return best;
+}

@@ -1,0 +1,176 @@
+/**
+ * Churn control: among plans whose makespan is within the tolerance of the best one found,
+ * prefer the one that moves the fewest IRQs. Moving an IRQ costs a cache-cold handler and a
+ * burst of reordering, so an operator would rather keep a near-optimal placement than reshuffle.
+ *
+ * Candidates (each then polished by moving IRQs back home while they fit under the limit):
+ *  - the best plan itself;
+ *  - the best plan with its CPU groups relabelled to match where IRQs are now (only when every
+ *    CPU is interchangeable: no per-IRQ limits and equal fixed loads);
+ *  - the current placement, repaired by moving IRQs off CPUs above the limit.
+ */
+import type { WorkBudget } from './budget.ts';
+import { countMoves, isAllowed, loadsOf, maxOf, type Problem } from './problem.ts';
+
+export function churnLimit(p: Problem, bestMakespan: number, tolerance: number): number {
+  const raw = bestMakespan * (1 + Math.max(0, tolerance));
+  return p.integral ? Math.max(bestMakespan, Math.floor(raw + 1e-9)) : raw;
+}
+
+/** Moves IRQs back to their current CPU, smallest first, while every CPU stays within `limit`. */
+export function moveBackHome(p: Problem, assign: Int32Array, limit: number): Int32Array {
+  const out = Int32Array.from(assign);
+  const loads = loadsOf(p, out);
+  const away: number[] = [];
+  for (let j = 0; j < p.n; j++) {
+    const home = p.current[j] as number;
+    if (home >= 0 && out[j] !== home && isAllowed(p, j, home)) away.push(j);
+  }
+  away.sort((a, b) => (p.w[a] as number) - (p.w[b] as number) || a - b);
+  for (const j of away) {
+    const home = p.current[j] as number;
+    const w = p.w[j] as number;
+    if ((loads[home] as number) + w <= limit) {
+      const from = out[j] as number;
+      loads[from] = (loads[from] as number) - w;
+      loads[home] = (loads[home] as number) + w;
+      out[j] = home;
+    }
+  }
+  return out;
+}
+
+/**
+ * Renames the best plan's CPU groups so that as many IRQs as possible stay where they are.
+ * Greedy matching on the (group, CPU) pairs that keep the most IRQs; exact matching would be
+ * O(k³), too slow at 1,152 CPUs, and greedy is within a factor of two of it.
+ */
+export function relabelToCurrent(p: Problem, assign: Int32Array): Int32Array | null {
+  if (!p.unconstrained) return null;
+  for (let c = 1; c < p.k; c++) if (p.base[c] !== p.base[0]) return null;
+  const counts = new Map<number, number>();
+  for (let j = 0; j < p.n; j++) {
+    const home = p.current[j] as number;
+    if (home < 0) continue;
+    const key = (assign[j] as number) * p.k + home;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  const pairs = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+  const groupTo = new Int32Array(p.k).fill(-1);
+  const cpuUsed = new Uint8Array(p.k);
+  for (const [key] of pairs) {
+    const group = Math.floor(key / p.k);
+    const cpu = key % p.k;
+    if (groupTo[group] === -1 && !cpuUsed[cpu]) {
+      groupTo[group] = cpu;
+      cpuUsed[cpu] = 1;
+    }
+  }
+  let free = 0;
+  for (let g = 0; g < p.k; g++) {
+    if (groupTo[g] !== -1) continue;
+    while (cpuUsed[free]) free++;
+    groupTo[g] = free;
+    cpuUsed[free] = 1;
+  }
+  return assign.map((g) => groupTo[g] as number);
+}
+
+/** Starts from where IRQs are now and moves as few as it can until every CPU is within `limit`. */
+export function repairCurrent(p: Problem, limit: number, budget: WorkBudget): Int32Array | null {
+  const assign = new Int32Array(p.n);
+  const loads = Float64Array.from(p.base);
+  const homeless: number[] = [];
+  for (let j = 0; j < p.n; j++) {
+    const home = p.current[j] as number;
+    if (home >= 0 && isAllowed(p, j, home)) {
+      assign[j] = home;
+      loads[home] = (loads[home] as number) + (p.w[j] as number);
+    } else homeless.push(j);
+  }
+  homeless.sort((a, b) => (p.w[b] as number) - (p.w[a] as number) || a - b);
+  const leastLoaded = (j: number, except: number): number => {
+    let best = -1;
+    for (let c = 0; c < p.k; c++) {
+      if (c === except || !isAllowed(p, j, c)) continue;
+      if (best < 0 || (loads[c] as number) < (loads[best] as number)) best = c;
+    }
+    return best;
+  };
+  for (const j of homeless) {
+    const c = leastLoaded(j, -1);
+    assign[j] = c;
+    loads[c] = (loads[c] as number) + (p.w[j] as number);
+  }
+  const members: number[][] = Array.from({ length: p.k }, () => []);
+  for (let j = 0; j < p.n; j++) members[assign[j] as number]?.push(j);
+
+  for (;;) {
+    let c = 0;
+    for (let i = 1; i < p.k; i++) if ((loads[i] as number) > (loads[c] as number)) c = i;
+    const excess = (loads[c] as number) - limit;
+    if (excess <= 0) return assign;
+    if (!budget.spend(p.k)) return null;
+    // One move that clears the excess beats several; otherwise shed the largest IRQ that fits.
+    let pick = -1;
+    let pickDest = -1;
+    let pickClears = false;
+    for (const j of members[c] as number[]) {
+      const w = p.w[j] as number;
+      if (w <= 0) continue;
+      const d = leastLoaded(j, c);
+      if (d < 0 || (loads[d] as number) + w > limit) continue;
+      const clears = w >= excess;
+      const pw = pick >= 0 ? (p.w[pick] as number) : 0;
+      const better =
+        pick < 0 || (clears && !pickClears) || (clears && pickClears ? w < pw : !pickClears && w > pw);
+      if (better) {
+        pick = j;
+        pickDest = d;
+        pickClears = clears;
+      }
+    }
+    if (pick < 0) return null;
+    const w = p.w[pick] as number;
+    loads[c] = (loads[c] as number) - w;
+    loads[pickDest] = (loads[pickDest] as number) + w;
+    assign[pick] = pickDest;
+    members[c] = (members[c] as number[]).filter((j) => j !== pick);
+    members[pickDest]?.push(pick);
+  }
+}
+
+export interface ChurnChoice {
+  assign: Int32Array;
+  makespan: number;
+  moves: number;
+  source: 'best' | 'relabelled' | 'repaired';
+}
+
+export function leastChurn(
+  p: Problem,
+  best: Int32Array,
+  bestMakespan: number,
+  tolerance: number,
+  budget: WorkBudget,
+): ChurnChoice {
+  const limit = churnLimit(p, bestMakespan, tolerance);
+  const candidates: Array<[ChurnChoice['source'], Int32Array | null]> = [
+    ['best', best],
+    ['relabelled', relabelToCurrent(p, best)],
+    ['repaired', repairCurrent(p, limit, budget)],
+  ];
+  let choice: ChurnChoice | null = null;
+  for (const [source, raw] of candidates) {
+    if (!raw) continue;
+    const assign = moveBackHome(p, raw, limit);
+    const makespan = maxOf(loadsOf(p, assign));
+    if (makespan > limit) continue;
+    const moves = countMoves(p, assign);
+    if (!choice || moves < choice.moves || (moves === choice.moves && makespan < choice.makespan)) {
+      choice = { assign, makespan, moves, source };
+    }
+  }
+  // The best plan is always within the limit, so a choice exists.
+  return choice as ChurnChoice;
+}

@@ -1,0 +1,199 @@
+/**
+ * The planner: put each IRQ on one allowed CPU so that the busiest CPU's load is as small as
+ * possible, prove optimality when it can, and move as few IRQs as the tolerance allows.
+ *
+ *  1. Baselines: round-robin, LPT, Karmarkar–Karp.
+ *  2. Two CPUs: Complete Karmarkar–Karp, exact whenever it finishes.
+ *     More CPUs: exact pair re-partitioning from the LPT and KK starts, then branch-and-bound
+ *     for small instances, all inside one deterministic work budget.
+ *  3. Churn: among plans within `tolerance` of the best makespan, the fewest moves.
+ */
+import { IrqkitError } from '../errors.ts';
+import { type BalanceMetrics, balanceMetrics, type CpuShare, cpuShares } from '../metrics.ts';
+import { karmarkarKarp, longestProcessingTime, roundRobin } from './baselines.ts';
+import { lowerBound } from './bounds.ts';
+import { branchAndBound } from './branch-and-bound.ts';
+import { Budget, type StopReason } from './budget.ts';
+import { leastChurn } from './churn.ts';
+import { improveByPairs } from './improve.ts';
+import { buildProblem, countMoves, loadsOf, maxOf, type PlanItem, type Problem } from './problem.ts';
+import { partitionTwoWay } from './two-way.ts';
+
+export type { PlanItem } from './problem.ts';
+
+export const DEFAULT_TIME_LIMIT_MS = 250;
+
+/** Branch-and-bound only pays off while the tree is small enough to finish. */
+const EXACT_MAX_ITEMS = 200;
+
+export interface PlanRequest {
+  cpus: readonly number[];
+  items: readonly PlanItem[];
+  /** Load on CPUs that no listed IRQ explains (named rows, unlisted IRQs). */
+  baseLoad?: Readonly<Record<number, number>>;
+  /** Search effort, in milliseconds at the nominal rate (see budget.ts). */
+  timeLimitMs?: number;
+  /** Accept a makespan up to (1 + tolerance) × the best found, for fewer moves. */
+  tolerance?: number;
+  /** Injected clock for the safety net; Date.now by default. */
+  now?: () => number;
+}
+
+export interface Assignment {
+  id: string;
+  load: number;
+  cpu: number;
+  /** Where it is now, when known. */
+  current?: number;
+  moved: boolean;
+  fixed: boolean;
+}
+
+export type Method =
+  | 'trivial'
+  | 'round-robin'
+  | 'lpt'
+  | 'kk'
+  | 'ckk'
+  | 'pair-repartition'
+  | 'branch-and-bound';
+
+export interface PlanResult {
+  assignments: Assignment[];
+  cpus: CpuShare[];
+  metrics: BalanceMetrics & {
+    /** True when no placement has a smaller makespan (this one's makespan is the optimum). */
+    provenOptimal: boolean;
+    /** The smallest makespan found before trading some of it for fewer moves. */
+    bestMakespan: number;
+    moves: number;
+    tolerance: number;
+  };
+  lowerBoundReason: string;
+  /** Which step produced the best makespan. */
+  method: Method;
+  /** Makespans of the baselines on the same input (kk is null when per-IRQ limits rule it out). */
+  baselines: { roundRobin: number; lpt: number; kk: number | null };
+  search: { units: number; stoppedBy: StopReason | 'bound' };
+}
+
+interface Candidate {
+  assign: Int32Array;
+  makespan: number;
+  method: Method;
+}
+
+function twoWay(p: Problem, budget: Budget): { cand: Candidate; optimal: boolean } {
+  const forced = new Int8Array(p.n);
+  for (let j = 0; j < p.n; j++) {
+    const list = p.allowed[j];
+    forced[j] = list && list.length === 1 ? (list[0] as number) : -1;
+  }
+  const r = partitionTwoWay(p.w, forced, p.base[0] as number, p.base[1] as number, budget);
+  return {
+    cand: { assign: Int32Array.from(r.side), makespan: Math.max(r.load0, r.load1), method: 'ckk' },
+    optimal: r.optimal,
+  };
+}
+
+export function plan(request: PlanRequest): PlanResult {
+  const p = buildProblem(request.cpus, request.items, request.baseLoad);
+  const timeLimitMs = request.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS;
+  if (!(timeLimitMs > 0)) throw new IrqkitError('IRQ_ERR_USAGE', 'the time limit must be a positive number');
+  const tolerance = request.tolerance ?? 0;
+  if (!(tolerance >= 0)) throw new IrqkitError('IRQ_ERR_USAGE', 'the tolerance must be 0 or more');
+  const budget = new Budget(timeLimitMs, request.now);
+  const bound = lowerBound(p);
+  const evaluate = (assign: Int32Array, method: Method): Candidate => ({
+    assign,
+    makespan: maxOf(loadsOf(p, assign)),
+    method,
+  });
+
+  const rr = evaluate(roundRobin(p), 'round-robin');
+  const lpt = evaluate(longestProcessingTime(p), 'lpt');
+  const kkAssign = karmarkarKarp(p);
+  const kk = kkAssign ? evaluate(kkAssign, 'kk') : null;
+  let best = kk && kk.makespan < lpt.makespan ? kk : lpt;
+  if (rr.makespan < best.makespan) best = rr;
+  let optimal = best.makespan <= bound.value;
+  let stoppedBy: PlanResult['search']['stoppedBy'] = optimal ? 'bound' : 'complete';
+  const consider = (c: Candidate): void => {
+    if (c.makespan < best.makespan) best = c;
+  };
+
+  if (p.n === 0 || p.k === 1) {
+    best = { ...best, method: 'trivial' };
+    optimal = true;
+  } else if (!optimal && p.k === 2) {
+    const r = twoWay(p, budget);
+    consider(r.cand);
+    optimal = r.optimal || best.makespan <= bound.value;
+    stoppedBy = optimal ? 'complete' : budget.reason;
+  } else if (!optimal) {
+    for (const start of kk ? [lpt, kk] : [lpt]) {
+      const r = improveByPairs(p, start.assign, bound.value, budget.slice(0.5));
+      if (r.improvements > 0)
+        consider({ assign: r.assign, makespan: maxOf(r.loads), method: 'pair-repartition' });
+      if (best.makespan <= bound.value) break;
+    }
+    optimal = best.makespan <= bound.value;
+    if (!optimal && p.n <= EXACT_MAX_ITEMS && !budget.exhausted()) {
+      const r = branchAndBound(p, best.makespan, bound.value, budget);
+      if (r.assign) consider({ assign: r.assign, makespan: r.makespan, method: 'branch-and-bound' });
+      optimal = r.complete;
+    }
+    if (best.makespan <= bound.value) optimal = true;
+    stoppedBy = optimal ? (best.makespan <= bound.value ? 'bound' : 'complete') : budget.reason;
+  }
+
+  const hasCurrent = p.current.some((c) => c >= 0);
+  // Churn gets its own small budget: it must run even when the search used everything.
+  const chosen = hasCurrent
+    ? leastChurn(
+        p,
+        best.assign,
+        best.makespan,
+        tolerance,
+        new Budget(Math.max(1, timeLimitMs / 4), request.now),
+      )
+    : { assign: best.assign, makespan: best.makespan, moves: countMoves(p, best.assign) };
+
+  const loads = Array.from(loadsOf(p, chosen.assign));
+  const irqCount = new Array<number>(p.k).fill(0);
+  const assignments: Assignment[] = request.items.map((it) => ({
+    id: it.id,
+    load: it.load,
+    cpu: it.current ?? -1,
+    ...(it.current === undefined ? {} : { current: it.current }),
+    moved: false,
+    fixed: it.fixed === true,
+  }));
+  for (let j = 0; j < p.n; j++) {
+    const a = assignments[p.itemIndex[j] as number] as Assignment;
+    const pos = chosen.assign[j] as number;
+    a.cpu = p.cpus[pos] as number;
+    a.moved = a.current !== a.cpu;
+  }
+  const posOf = new Map(p.cpus.map((c, i) => [c, i]));
+  for (const a of assignments) {
+    const pos = posOf.get(a.cpu);
+    if (pos !== undefined) irqCount[pos] = (irqCount[pos] as number) + 1;
+  }
+  const metrics = balanceMetrics(loads, bound.value);
+  return {
+    assignments,
+    cpus: cpuShares(p.cpus, loads, irqCount),
+    metrics: {
+      ...metrics,
+      provenOptimal: optimal && chosen.makespan <= best.makespan,
+      bestMakespan: best.makespan,
+      moves: chosen.moves,
+      tolerance,
+    },
+    lowerBoundReason: bound.reason,
+    method: best.method,
+    baselines: { roundRobin: rr.makespan, lpt: lpt.makespan, kk: kk ? kk.makespan : null },
+    search: { units: budget.spent, stoppedBy },
+  };
+}
