@@ -65,7 +65,12 @@ export class IrqkitError extends Error {
   /** Structured facts for JSON error bodies (line numbers, the offending value, …). */
   readonly details: Readonly<Record<string, unknown>> | undefined;
 
-  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>, options?: { cause?: unknown }) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    details?: Record<string, unknown>,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.name = 'IrqkitError';
     this.code = code;
