@@ -30,7 +30,7 @@ export async function showCommand(io: CliIo, values: OptionValues, positionals: 
   });
   reportWarnings(io, loaded);
   if (values.json === true) {
-    io.stdout(`${JSON.stringify({ source: loaded.source, ...loaded.snapshot }, null, 2)}\n`);
+    io.stdout(`${JSON.stringify({ source: loaded.source, ...loaded.snapshot })}\n`);
     return 0;
   }
   const style = pickStyle(io.env, io.isTTY, values['no-color'] === true);
