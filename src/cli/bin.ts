@@ -24,7 +24,8 @@ const io: CliIo = {
   readFile: readTextFile,
   env: process.env,
   isTTY: process.stdout.isTTY === true,
-  columns: process.stdout.columns,
+  // Pipes have no width; COLUMNS lets scripts and tests choose one, as ls and ps allow.
+  columns: process.stdout.columns ?? (Number(process.env.COLUMNS) || undefined),
   now: () => Number(process.hrtime.bigint()) / 1e6,
 };
 
