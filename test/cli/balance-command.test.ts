@@ -8,7 +8,14 @@ import { corpusFile, seedFile } from '../helpers/paths.ts';
 const SEED = seedFile('interrupts-per-day.txt');
 
 interface BalanceJson {
-  assignments: Array<{ irq: string; name: string; load: number; current: number | null; cpu: number; moved: boolean }>;
+  assignments: Array<{
+    irq: string;
+    name: string;
+    load: number;
+    current: number | null;
+    cpu: number;
+    moved: boolean;
+  }>;
   cpus: Array<{ cpu: number; load: number; share: number; irqs: number }>;
   metrics: {
     makespan: number;
@@ -83,9 +90,24 @@ describe('irqkit balance on the original task', () => {
 
 describe('irqkit balance errors', () => {
   const cases: Array<{ name: string; args: string[]; code: number; message: RegExp; input?: string }> = [
-    { name: 'a missing file', args: ['balance', '/nonexistent/interrupts'], code: 66, message: /no such file/ },
-    { name: 'a file that is not /proc/interrupts', args: ['balance', 'package.json'], code: 65, message: /package\.json/ },
-    { name: 'an unknown CPU in --cpus', args: ['balance', SEED, '--cpus', '0,5'], code: 64, message: /CPU 5 is not in the input/ },
+    {
+      name: 'a missing file',
+      args: ['balance', '/nonexistent/interrupts'],
+      code: 66,
+      message: /no such file/,
+    },
+    {
+      name: 'a file that is not /proc/interrupts',
+      args: ['balance', 'package.json'],
+      code: 65,
+      message: /package\.json/,
+    },
+    {
+      name: 'an unknown CPU in --cpus',
+      args: ['balance', SEED, '--cpus', '0,5'],
+      code: 64,
+      message: /CPU 5 is not in the input/,
+    },
     { name: 'a malformed --cpus', args: ['balance', SEED, '--cpus', '3-1'], code: 64, message: /3-1/ },
     {
       name: 'an empty result',
@@ -95,9 +117,24 @@ describe('irqkit balance errors', () => {
       message: /no numbered IRQ rows/,
     },
     { name: 'no FILE', args: ['balance'], code: 64, message: /give a FILE/ },
-    { name: 'an unknown option', args: ['balance', SEED, '--cpu', '1'], code: 64, message: /did you mean --cpus/ },
-    { name: 'an unknown IRQ in --fixed', args: ['balance', SEED, '--fixed', '999'], code: 65, message: /IRQ 999/ },
-    { name: 'a bad --time-limit', args: ['balance', SEED, '--time-limit', 'soon'], code: 64, message: /--time-limit/ },
+    {
+      name: 'an unknown option',
+      args: ['balance', SEED, '--cpu', '1'],
+      code: 64,
+      message: /did you mean --cpus/,
+    },
+    {
+      name: 'an unknown IRQ in --fixed',
+      args: ['balance', SEED, '--fixed', '999'],
+      code: 65,
+      message: /IRQ 999/,
+    },
+    {
+      name: 'a bad --time-limit',
+      args: ['balance', SEED, '--time-limit', 'soon'],
+      code: 64,
+      message: /--time-limit/,
+    },
     { name: 'an unknown command', args: ['balanse'], code: 64, message: /did you mean 'balance'/ },
   ];
   for (const c of cases) {

@@ -9,7 +9,14 @@ import { corpusFile, readCorpus } from '../helpers/paths.ts';
 interface ShowJson {
   source: string;
   cpus: number[];
-  rows: Array<{ label: string; numeric: boolean; counts: number[]; chip?: string; actions?: string[]; description?: string }>;
+  rows: Array<{
+    label: string;
+    numeric: boolean;
+    counts: number[];
+    chip?: string;
+    actions?: string[];
+    description?: string;
+  }>;
 }
 
 describe('irqkit show', () => {
@@ -39,7 +46,10 @@ describe('irqkit show', () => {
     });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^\s*IRQ\s+CPU0\s+CPU1\s+CPU2\s+CPU3\s+TOTAL\s+CHIP/m);
-    assert.match(r.stdout, /^\s*39\s+30,845,207\s+0\s+0\s+0\s+30,845,207\s+BRCM STB PCIe MSI\s+524288\s+Edge\s+xhci_hcd$/m);
+    assert.match(
+      r.stdout,
+      /^\s*39\s+30,845,207\s+0\s+0\s+0\s+30,845,207\s+BRCM STB PCIe MSI\s+524288\s+Edge\s+xhci_hcd$/m,
+    );
     assert.match(r.stdout, /^\s*25\s.*mmc1, mmc0$/m);
   });
 

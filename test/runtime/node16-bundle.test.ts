@@ -36,7 +36,10 @@ describe('bundles on Node 16.20.2', { skip: missing }, () => {
   it('balances the seed file and proves the optimum', () => {
     const r = run(['balance', seedFile('interrupts-per-day.txt'), '--json']);
     assert.equal(r.status, 0, r.stderr);
-    const j = JSON.parse(r.stdout) as { metrics: { provenOptimal: boolean; makespan: number }; cpus: unknown[] };
+    const j = JSON.parse(r.stdout) as {
+      metrics: { provenOptimal: boolean; makespan: number };
+      cpus: unknown[];
+    };
     assert.equal(j.metrics.provenOptimal, true);
     assert.equal(j.metrics.makespan, 27477484064);
     assert.equal(j.cpus.length, 2);

@@ -1,8 +1,14 @@
 /**
- * Local improvement: repeatedly take the busiest CPU and re-partition its IRQs together with
- * another CPU's, exactly (CKK), trying partners from the least loaded up. An exact pair
- * re-partition includes every single move and swap between the two CPUs, so no separate
- * move/swap pass is needed. Stops at a local optimum, at the lower bound, or when the budget ends.
+ * Local improvement by exact pair re-partitioning.
+ *
+ * Main step: take the busiest CPU and re-partition its IRQs together with another CPU's, exactly
+ * (CKK), trying partners from the least loaded up. An exact pair re-partition includes every
+ * single move and swap between the two CPUs, so no separate move/swap pass is needed.
+ *
+ * When the busiest CPU cannot be lowered, a balancing sweep re-partitions the other CPUs in
+ * pairs (heaviest with lightest) to even them out. It never raises the makespan and strictly
+ * lowers the sum of squared loads, so the search cannot cycle; it changes which IRQs sit where,
+ * which often lets the main step succeed again.
  */
 import type { WorkBudget } from './budget.ts';
 import { SubBudget } from './budget.ts';
@@ -19,80 +25,125 @@ export interface ImproveResult {
   improvements: number;
 }
 
+class PairState {
+  readonly assign: Int32Array;
+  readonly loads: Float64Array;
+  readonly members: number[][];
+  private readonly p: Problem;
+
+  constructor(p: Problem, start: Int32Array) {
+    this.p = p;
+    this.assign = Int32Array.from(start);
+    this.loads = Float64Array.from(p.base);
+    this.members = Array.from({ length: p.k }, () => []);
+    for (let j = 0; j < p.n; j++) {
+      const c = start[j] as number;
+      this.loads[c] = (this.loads[c] as number) + (p.w[j] as number);
+      this.members[c]?.push(j);
+    }
+  }
+
+  /**
+   * Re-partitions CPUs c and d exactly; applies it when the larger of the two loads drops
+   * below `below`. Returns whether it applied.
+   */
+  repartition(c: number, d: number, below: number, budget: WorkBudget): boolean {
+    const p = this.p;
+    const pool = [...(this.members[c] as number[]), ...(this.members[d] as number[])];
+    if (pool.length === 0) return false;
+    const weights = new Float64Array(pool.length);
+    const forced = new Int8Array(pool.length);
+    let movable = false;
+    for (let i = 0; i < pool.length; i++) {
+      const j = pool[i] as number;
+      weights[i] = p.w[j] as number;
+      const okC = isAllowed(p, j, c);
+      const okD = isAllowed(p, j, d);
+      forced[i] = okC && okD ? -1 : okC ? 0 : 1;
+      if (okC && okD && (p.w[j] as number) > 0) movable = true;
+    }
+    if (!movable) return false;
+    const r = partitionTwoWay(
+      weights,
+      forced,
+      p.base[c] as number,
+      p.base[d] as number,
+      new SubBudget(budget, PAIR_UNITS),
+    );
+    budget.spend(pool.length);
+    if (Math.max(r.load0, r.load1) >= below) return false;
+    const onC: number[] = [];
+    const onD: number[] = [];
+    for (let i = 0; i < pool.length; i++) {
+      const j = pool[i] as number;
+      if (r.side[i] === 0) {
+        this.assign[j] = c;
+        onC.push(j);
+      } else {
+        this.assign[j] = d;
+        onD.push(j);
+      }
+    }
+    this.members[c] = onC;
+    this.members[d] = onD;
+    this.loads[c] = r.load0;
+    this.loads[d] = r.load1;
+    return true;
+  }
+
+  busiest(): number {
+    let c = 0;
+    for (let i = 1; i < this.p.k; i++) if ((this.loads[i] as number) > (this.loads[c] as number)) c = i;
+    return c;
+  }
+
+  byLoad(): number[] {
+    const order = Array.from({ length: this.p.k }, (_, i) => i);
+    return order.sort((a, b) => (this.loads[a] as number) - (this.loads[b] as number) || a - b);
+  }
+}
+
 export function improveByPairs(
   p: Problem,
   start: Int32Array,
   lowerBound: number,
   budget: WorkBudget,
+  options: { sweep: boolean },
 ): ImproveResult {
-  const assign = Int32Array.from(start);
-  const loads = Float64Array.from(p.base);
-  const members: number[][] = Array.from({ length: p.k }, () => []);
-  for (let j = 0; j < p.n; j++) {
-    const c = assign[j] as number;
-    loads[c] = (loads[c] as number) + (p.w[j] as number);
-    members[c]?.push(j);
-  }
-  const order = Array.from({ length: p.k }, (_, i) => i);
+  const s = new PairState(p, start);
   let improvements = 0;
-
   while (!budget.exhausted()) {
-    let c = 0;
-    for (let i = 1; i < p.k; i++) if ((loads[i] as number) > (loads[c] as number)) c = i;
-    const top = loads[c] as number;
+    const c = s.busiest();
+    const top = s.loads[c] as number;
     if (top <= lowerBound) break;
-    order.sort((a, b) => (loads[a] as number) - (loads[b] as number) || a - b);
     budget.spend(p.k);
     let improved = false;
-    for (const d of order) {
+    for (const d of s.byLoad()) {
       if (d === c) continue;
-      if ((loads[d] as number) >= top) break;
-      const pool = [...(members[c] as number[]), ...(members[d] as number[])];
-      if (pool.length === 0) continue;
-      const weights = new Float64Array(pool.length);
-      const forced = new Int8Array(pool.length);
-      let movable = false;
-      for (let i = 0; i < pool.length; i++) {
-        const j = pool[i] as number;
-        weights[i] = p.w[j] as number;
-        const okC = isAllowed(p, j, c);
-        const okD = isAllowed(p, j, d);
-        forced[i] = okC && okD ? -1 : okC ? 0 : 1;
-        if (okC && okD && (p.w[j] as number) > 0) movable = true;
-      }
-      if (!movable) continue;
-      const r = partitionTwoWay(
-        weights,
-        forced,
-        p.base[c] as number,
-        p.base[d] as number,
-        new SubBudget(budget, PAIR_UNITS),
-      );
-      budget.spend(pool.length);
-      if (Math.max(r.load0, r.load1) < top) {
-        const onC: number[] = [];
-        const onD: number[] = [];
-        for (let i = 0; i < pool.length; i++) {
-          const j = pool[i] as number;
-          if (r.side[i] === 0) {
-            assign[j] = c;
-            onC.push(j);
-          } else {
-            assign[j] = d;
-            onD.push(j);
-          }
-        }
-        members[c] = onC;
-        members[d] = onD;
-        loads[c] = r.load0;
-        loads[d] = r.load1;
+      if ((s.loads[d] as number) >= top) break;
+      if (s.repartition(c, d, top, budget)) {
         improvements++;
         improved = true;
         break;
       }
       if (budget.exhausted()) break;
     }
-    if (!improved) break;
+    if (improved) continue;
+    if (!options.sweep || !balancingSweep(s, p.k, c, budget)) break;
   }
-  return { assign, loads, improvements };
+  return { assign: s.assign, loads: s.loads, improvements };
+}
+
+/** Pairs the heaviest remaining CPU with the lightest, and so on, skipping the busiest CPU. */
+function balancingSweep(s: PairState, k: number, busiest: number, budget: WorkBudget): boolean {
+  const order = s.byLoad().filter((c) => c !== busiest);
+  let changed = false;
+  for (let i = 0, j = order.length - 1; i < j && !budget.exhausted(); i++, j--) {
+    const lo = order[i] as number;
+    const hi = order[j] as number;
+    // Only a strictly smaller pair maximum counts as a change: that is what guarantees progress.
+    if (s.repartition(hi, lo, s.loads[hi] as number, budget)) changed = true;
+  }
+  budget.spend(k);
+  return changed;
 }

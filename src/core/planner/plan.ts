@@ -131,17 +131,24 @@ export function plan(request: PlanRequest): PlanResult {
     optimal = r.optimal || best.makespan <= bound.value;
     stoppedBy = optimal ? 'complete' : budget.reason;
   } else if (!optimal) {
+    // Cheap first: both starts to a pair-local optimum; then exact search while it is small;
+    // then balancing sweeps, which trade budget for escaping local optima.
     for (const start of kk ? [lpt, kk] : [lpt]) {
-      const r = improveByPairs(p, start.assign, bound.value, budget.slice(0.5));
+      const r = improveByPairs(p, start.assign, bound.value, budget.slice(0.25), { sweep: false });
       if (r.improvements > 0)
         consider({ assign: r.assign, makespan: maxOf(r.loads), method: 'pair-repartition' });
       if (best.makespan <= bound.value) break;
     }
     optimal = best.makespan <= bound.value;
     if (!optimal && p.n <= EXACT_MAX_ITEMS && !budget.exhausted()) {
-      const r = branchAndBound(p, best.makespan, bound.value, budget);
+      const r = branchAndBound(p, best.makespan, bound.value, budget.slice(0.5));
       if (r.assign) consider({ assign: r.assign, makespan: r.makespan, method: 'branch-and-bound' });
       optimal = r.complete;
+    }
+    if (!optimal && best.makespan > bound.value && !budget.exhausted()) {
+      const r = improveByPairs(p, best.assign, bound.value, budget, { sweep: true });
+      const makespan = maxOf(r.loads);
+      if (makespan < best.makespan) consider({ assign: r.assign, makespan, method: 'pair-repartition' });
     }
     if (best.makespan <= bound.value) optimal = true;
     stoppedBy = optimal ? (best.makespan <= bound.value ? 'bound' : 'complete') : budget.reason;
