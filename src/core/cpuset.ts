@@ -391,7 +391,15 @@ export function hasCpu(set: readonly number[], cpu: number): boolean {
   return false;
 }
 
-export function unionCpus(a: readonly number[], b: readonly number[]): number[] {
+/**
+ * One pass over two sorted sets, keeping elements of only `a`, only `b`, or both, as asked:
+ * union and intersection are the same merge with different keeps.
+ */
+function mergeSorted(
+  a: readonly number[],
+  b: readonly number[],
+  keep: { onlyA: boolean; onlyB: boolean; both: boolean },
+): number[] {
   const out: number[] = [];
   let i = 0;
   let j = 0;
@@ -399,38 +407,30 @@ export function unionCpus(a: readonly number[], b: readonly number[]): number[] 
     const x = a[i] as number;
     const y = b[j] as number;
     if (x < y) {
-      out.push(x);
+      if (keep.onlyA) out.push(x);
       i++;
     } else if (y < x) {
-      out.push(y);
+      if (keep.onlyB) out.push(y);
       j++;
     } else {
-      out.push(x);
+      if (keep.both) out.push(x);
       i++;
       j++;
     }
   }
-  while (i < a.length) out.push(a[i++] as number);
-  while (j < b.length) out.push(b[j++] as number);
+  if (keep.onlyA) while (i < a.length) out.push(a[i++] as number);
+  if (keep.onlyB) while (j < b.length) out.push(b[j++] as number);
   return out;
 }
 
+/** CPUs in either set. */
+export function unionCpus(a: readonly number[], b: readonly number[]): number[] {
+  return mergeSorted(a, b, { onlyA: true, onlyB: true, both: true });
+}
+
+/** CPUs in both sets. */
 export function intersectCpus(a: readonly number[], b: readonly number[]): number[] {
-  const out: number[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length && j < b.length) {
-    const x = a[i] as number;
-    const y = b[j] as number;
-    if (x < y) i++;
-    else if (y < x) j++;
-    else {
-      out.push(x);
-      i++;
-      j++;
-    }
-  }
-  return out;
+  return mergeSorted(a, b, { onlyA: false, onlyB: false, both: true });
 }
 
 /** CPUs in `a` but not in `b`. */

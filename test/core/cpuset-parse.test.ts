@@ -14,20 +14,12 @@ import {
   unionCpus,
 } from '../../src/core/cpuset.ts';
 import { IrqkitError } from '../../src/core/errors.ts';
+import { throwsCode } from '../helpers/errors.ts';
 
 function range(lo: number, hi: number): number[] {
   const out: number[] = [];
   for (let c = lo; c <= hi; c++) out.push(c);
   return out;
-}
-
-function throwsCode(fn: () => unknown, code: string, pattern?: RegExp): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof IrqkitError, `expected IrqkitError, got ${String(e)}`);
-    assert.equal(e.code, code);
-    if (pattern) assert.match(e.message, pattern);
-    return true;
-  });
 }
 
 describe('parseCpuList', () => {

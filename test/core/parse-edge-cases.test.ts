@@ -1,9 +1,10 @@
 /** Edge cases of /proc/interrupts text: whitespace noise, strictness, odd rows, non-interrupts input. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { IrqkitError } from '../../src/core/errors.ts';
 import { parseInterrupts } from '../../src/core/parse-interrupts.ts';
-import type { InterruptRow, Snapshot } from '../../src/core/snapshot.ts';
+import type { Snapshot } from '../../src/core/snapshot.ts';
+import { throwsCode } from '../helpers/errors.ts';
+import { findRow } from '../helpers/snapshots.ts';
 
 const HEADER = '           CPU0       CPU1       ';
 const BASIC = [
@@ -14,30 +15,12 @@ const BASIC = [
   'ERR:          0',
 ];
 
-function row(s: Snapshot, label: string, occurrence = 0): InterruptRow {
-  const r = s.rows.find((x) => x.label === label && x.occurrence === occurrence);
-  assert.ok(r, `no row ${label}#${occurrence}`);
-  return r;
-}
-
 /** The data of a snapshot without line numbers, to compare parses of differently laid-out text. */
 function data(s: Snapshot): unknown {
   return {
     cpus: s.cpus,
     rows: s.rows.map(({ line: _line, ...rest }) => rest),
   };
-}
-
-function throwsCode(fn: () => unknown, code: string): IrqkitError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  assert.ok(caught instanceof IrqkitError, `expected an IrqkitError, got ${String(caught)}`);
-  assert.equal(caught.code, code);
-  return caught;
 }
 
 describe('line endings and whitespace', () => {
@@ -47,13 +30,13 @@ describe('line endings and whitespace', () => {
     const s = parseInterrupts(BASIC.join('\r\n'));
     assert.deepEqual(data(s), data(reference));
     assert.deepEqual(s.warnings, []);
-    assert.equal(row(s, '16').actions?.at(-1), 'mmc0');
+    assert.equal(findRow(s, '16').actions?.at(-1), 'mmc0');
   });
 
   it('reads CR-only line endings', () => {
     const s = parseInterrupts(BASIC.join('\r'));
     assert.deepEqual(data(s), data(reference));
-    assert.equal(row(s, 'NMI').line, 4);
+    assert.equal(findRow(s, 'NMI').line, 4);
   });
 
   it('reads doubled CRs from a serial console (\\r\\r\\n)', () => {
@@ -68,16 +51,16 @@ describe('line endings and whitespace', () => {
     );
     const s = parseInterrupts(text);
     assert.deepEqual(data(s), data(reference));
-    assert.equal(row(s, '0').line, 5);
-    assert.equal(row(s, '16').line, 8);
+    assert.equal(findRow(s, '0').line, 5);
+    assert.equal(findRow(s, '16').line, 8);
     assert.deepEqual(s.warnings, []);
   });
 
   it('accepts a byte-order mark, tabs between fields and a header without trailing blanks', () => {
     const s = parseInterrupts(`\uFEFFCPU0\tCPU1\n0:\t18\t0\tIO-APIC 2-edge timer\n`);
     assert.deepEqual(s.cpus, [0, 1]);
-    assert.deepEqual(row(s, '0').counts, [18, 0]);
-    assert.equal(row(s, '0').hwirq, '2');
+    assert.deepEqual(findRow(s, '0').counts, [18, 0]);
+    assert.equal(findRow(s, '0').hwirq, '2');
   });
 
   it('takes CPU ids from the header names, with gaps and any indentation', () => {
@@ -87,8 +70,8 @@ describe('line endings and whitespace', () => {
       ),
     );
     assert.deepEqual(s.cpus, [0, 2, 9]);
-    assert.deepEqual(row(s, '5').counts, [1, 2, 3]);
-    assert.equal(row(s, 'LOC').counts[s.cpus.indexOf(9)], 9);
+    assert.deepEqual(findRow(s, '5').counts, [1, 2, 3]);
+    assert.equal(findRow(s, 'LOC').counts[s.cpus.indexOf(9)], 9);
   });
 });
 
@@ -101,17 +84,17 @@ describe('counts', () => {
         'RES: 4294967296 9007199254740991   Rescheduling interrupts',
       ].join('\n'),
     );
-    assert.deepEqual(row(s, '1').counts, [4294967295, 4294967295]);
-    assert.equal(row(s, '1').total, 8589934590);
-    assert.deepEqual(row(s, 'RES').counts, [4294967296, 9007199254740991]);
+    assert.deepEqual(findRow(s, '1').counts, [4294967295, 4294967295]);
+    assert.equal(findRow(s, '1').total, 8589934590);
+    assert.deepEqual(findRow(s, 'RES').counts, [4294967296, 9007199254740991]);
   });
 
   it('reads a count glued to its label (IPI0:2768808080)', () => {
     const s = parseInterrupts(
       [HEADER, 'IPI0:2768808080 2844211768       Rescheduling interrupts'].join('\n'),
     );
-    assert.deepEqual(row(s, 'IPI0').counts, [2768808080, 2844211768]);
-    assert.equal(row(s, 'IPI0').description, 'Rescheduling interrupts');
+    assert.deepEqual(findRow(s, 'IPI0').counts, [2768808080, 2844211768]);
+    assert.equal(findRow(s, 'IPI0').description, 'Rescheduling interrupts');
   });
 
   it('reads single-count ERR/MIS/Err rows and count-less FIQ rows without warnings', () => {
@@ -120,25 +103,25 @@ describe('counts', () => {
         '\n',
       ),
     );
-    assert.deepEqual(row(s, 'FIQ').counts, []);
-    assert.equal(row(s, 'FIQ').description, 'usb_fiq');
-    assert.deepEqual(row(s, 'ERR').counts, [3]);
-    assert.equal(row(s, 'ERR').total, 3);
-    assert.deepEqual(row(s, 'Err').counts, [0]);
+    assert.deepEqual(findRow(s, 'FIQ').counts, []);
+    assert.equal(findRow(s, 'FIQ').description, 'usb_fiq');
+    assert.deepEqual(findRow(s, 'ERR').counts, [3]);
+    assert.equal(findRow(s, 'ERR').total, 3);
+    assert.deepEqual(findRow(s, 'Err').counts, [0]);
     assert.deepEqual(s.warnings, []);
   });
 
   it('does not take digit tokens of the tail as counts', () => {
     const s = parseInterrupts(['CPU0', '  5:   41826  RISC-V INTC   5 Edge      riscv-timer'].join('\n'));
-    assert.deepEqual(row(s, '5').counts, [41826]);
-    assert.equal(row(s, '5').hwirq, '5');
+    assert.deepEqual(findRow(s, '5').counts, [41826]);
+    assert.equal(findRow(s, '5').hwirq, '5');
   });
 
   it('tolerates a chip name glued to the last count (linux-next 1900GIC-0)', () => {
     const s = parseInterrupts(
       ['CPU0       CPU1', ' 11:       2345       1900GIC-0  27 Level     arch_timer'].join('\n'),
     );
-    const r = row(s, '11');
+    const r = findRow(s, '11');
     assert.deepEqual(r.counts, [2345, 1900]);
     assert.equal(r.chip, 'GIC-0');
     assert.equal(r.hwirq, '27');
@@ -160,12 +143,12 @@ describe('names and chips', () => {
         'CMS:          0          0   [EXT] CPU-Measurement: Sampling',
       ].join('\n'),
     );
-    assert.deepEqual(row(s, '141').actions, ['iwlwifi: default queue']);
-    assert.deepEqual(row(s, '123').actions, ['PCIe PME', 'pciehp']);
-    assert.deepEqual(row(s, '60').actions, ['a,b', 'c:d e']);
-    assert.equal(row(s, '1').chip, 'SiFive PLIC');
-    assert.deepEqual(row(s, '1').actions, ['1004b800.serial:rx err']);
-    assert.equal(row(s, 'CMS').description, '[EXT] CPU-Measurement: Sampling');
+    assert.deepEqual(findRow(s, '141').actions, ['iwlwifi: default queue']);
+    assert.deepEqual(findRow(s, '123').actions, ['PCIe PME', 'pciehp']);
+    assert.deepEqual(findRow(s, '60').actions, ['a,b', 'c:d e']);
+    assert.equal(findRow(s, '1').chip, 'SiFive PLIC');
+    assert.deepEqual(findRow(s, '1').actions, ['1004b800.serial:rx err']);
+    assert.equal(findRow(s, 'CMS').description, '[EXT] CPU-Measurement: Sampling');
   });
 
   it('reads rows with no device name and rows with no tail at all', () => {
@@ -177,12 +160,12 @@ describe('names and chips', () => {
         ' 31:          5          6',
       ].join('\n'),
     );
-    assert.deepEqual(row(s, '3').actions, []);
-    assert.equal(row(s, '3').chip, 'IO-APIC');
-    assert.equal(row(s, '3').flow, 'edge');
-    assert.deepEqual(row(s, '30').actions, []);
-    assert.equal(row(s, '30').hwirq, '524288');
-    const r31 = row(s, '31');
+    assert.deepEqual(findRow(s, '3').actions, []);
+    assert.equal(findRow(s, '3').chip, 'IO-APIC');
+    assert.equal(findRow(s, '3').flow, 'edge');
+    assert.deepEqual(findRow(s, '30').actions, []);
+    assert.equal(findRow(s, '30').hwirq, '524288');
+    const r31 = findRow(s, '31');
     assert.deepEqual(r31.counts, [5, 6]);
     assert.equal(r31.tail, '');
     assert.equal(r31.chip, undefined);
@@ -212,7 +195,7 @@ describe('names and chips', () => {
     ];
     const s = parseInterrupts(text.join('\n'));
     cases.forEach(([t, chip, flow], i) => {
-      const r = row(s, String(i));
+      const r = findRow(s, String(i));
       assert.equal(r.chip, chip, t);
       assert.equal(r.flow, flow, t);
       assert.equal(r.hwirq, undefined, t);
@@ -228,12 +211,12 @@ describe('names and chips', () => {
         ' 12:          6     GICv3  28 Edge-edge  foo',
       ].join('\n'),
     );
-    assert.equal(row(s, '11').trigger, 'Level');
-    assert.equal(row(s, '11').flow, 'fasteoi');
-    assert.deepEqual(row(s, '11').actions, ['arch_timer']);
-    assert.equal(row(s, '12').trigger, 'Edge');
-    assert.equal(row(s, '12').flow, 'edge');
-    assert.deepEqual(row(s, '12').actions, ['foo']);
+    assert.equal(findRow(s, '11').trigger, 'Level');
+    assert.equal(findRow(s, '11').flow, 'fasteoi');
+    assert.deepEqual(findRow(s, '11').actions, ['arch_timer']);
+    assert.equal(findRow(s, '12').trigger, 'Edge');
+    assert.equal(findRow(s, '12').flow, 'edge');
+    assert.deepEqual(findRow(s, '12').actions, ['foo']);
   });
 
   it('keeps plain chips without hwirq or flow (s390, old ARM)', () => {
@@ -244,11 +227,11 @@ describe('names and chips', () => {
         ' 16:          0   ARMCTRL  bcm2708_fb dma',
       ].join('\n'),
     );
-    assert.equal(row(s, '3').chip, 'PCI-MSI');
-    assert.equal(row(s, '3').flow, undefined);
-    assert.deepEqual(row(s, '3').actions, ['mlx5_async@pci:0002:00:00.0']);
-    assert.equal(row(s, '16').chip, 'ARMCTRL');
-    assert.deepEqual(row(s, '16').actions, ['bcm2708_fb dma']);
+    assert.equal(findRow(s, '3').chip, 'PCI-MSI');
+    assert.equal(findRow(s, '3').flow, undefined);
+    assert.deepEqual(findRow(s, '3').actions, ['mlx5_async@pci:0002:00:00.0']);
+    assert.equal(findRow(s, '16').chip, 'ARMCTRL');
+    assert.deepEqual(findRow(s, '16').actions, ['bcm2708_fb dma']);
   });
 
   it('numbers repeated labels with occurrence', () => {
@@ -259,8 +242,8 @@ describe('names and chips', () => {
         'LOC:          0   Local timer interrupts for others',
       ].join('\n'),
     );
-    assert.equal(row(s, 'LOC', 0).counts[0], 2236);
-    assert.equal(row(s, 'LOC', 1).description, 'Local timer interrupts for others');
+    assert.equal(findRow(s, 'LOC', 0).counts[0], 2236);
+    assert.equal(findRow(s, 'LOC', 1).description, 'Local timer interrupts for others');
   });
 });
 
@@ -275,11 +258,11 @@ describe('line wrapping', () => {
         '        6  Rescheduling interrupts',
       ].join('\n'),
     );
-    assert.deepEqual(row(s, '10').counts, [103, 116, 58, 214]);
-    assert.equal(row(s, '10').line, 2);
-    assert.deepEqual(row(s, '10').actions, ['arch_timer']);
-    assert.deepEqual(row(s, 'IPI0').counts, [4, 9, 12, 6]);
-    assert.equal(row(s, 'IPI0').description, 'Rescheduling interrupts');
+    assert.deepEqual(findRow(s, '10').counts, [103, 116, 58, 214]);
+    assert.equal(findRow(s, '10').line, 2);
+    assert.deepEqual(findRow(s, '10').actions, ['arch_timer']);
+    assert.deepEqual(findRow(s, 'IPI0').counts, [4, 9, 12, 6]);
+    assert.equal(findRow(s, 'IPI0').description, 'Rescheduling interrupts');
     assert.deepEqual(s.warnings, []);
   });
 
@@ -296,9 +279,9 @@ describe('line wrapping', () => {
       ].join('\n'),
     );
     assert.deepEqual(s.cpus, [0, 1, 2]);
-    assert.deepEqual(row(s, '15').counts, [0, 0, 7]);
-    assert.deepEqual(row(s, '15').actions, ['101000.rtc']);
-    assert.deepEqual(row(s, '16').actions, ['iwlwifi: default queue']);
+    assert.deepEqual(findRow(s, '15').counts, [0, 0, 7]);
+    assert.deepEqual(findRow(s, '15').actions, ['101000.rtc']);
+    assert.deepEqual(findRow(s, '16').actions, ['iwlwifi: default queue']);
     assert.deepEqual(s.warnings, []);
   });
 });
@@ -324,7 +307,7 @@ describe('lenient mode warnings', () => {
     const s = parseInterrupts(
       ['CPU0 CPU1 CPU2', 'NMI: 1 2 3  x', '  7:          5          6   IO-APIC   7-edge  lp'].join('\n'),
     );
-    const r = row(s, '7');
+    const r = findRow(s, '7');
     assert.deepEqual(r.counts, [5, 6]);
     assert.equal(r.total, 11);
     assert.equal(r.chip, 'IO-APIC');
@@ -344,7 +327,7 @@ describe('lenient mode warnings', () => {
 
   it('warns when a row has more counts than the header has CPUs', () => {
     const s = parseInterrupts(['CPU0', '  4:  1  2   IO-APIC   4-edge   ttyS0'].join('\n'));
-    assert.deepEqual(row(s, '4').counts, [1]);
+    assert.deepEqual(findRow(s, '4').counts, [1]);
     assert.equal(s.warnings.length, 1);
     assert.equal(s.warnings[0]?.line, 2);
   });
@@ -357,7 +340,7 @@ describe('lenient mode warnings', () => {
       s.warnings.map((w) => w.line),
       [1, 2, 4],
     );
-    assert.deepEqual(row(s, '1').counts, [1, 2]);
+    assert.deepEqual(findRow(s, '1').counts, [1, 2]);
   });
 
   it('cuts long offending lines in warnings', () => {
@@ -404,7 +387,7 @@ describe('strict mode', () => {
         strict: true,
       },
     );
-    assert.deepEqual(row(w, '1').counts, [5, 6]);
+    assert.deepEqual(findRow(w, '1').counts, [5, 6]);
   });
 });
 

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { IrqkitError } from '../../src/core/errors.ts';
 import {
   COUNTER_MODULUS,
   type Delta,
@@ -10,60 +9,16 @@ import {
   wrapDelta,
 } from '../../src/core/rates.ts';
 import type { InterruptRow, Snapshot } from '../../src/core/snapshot.ts';
+import { throwsCode } from '../helpers/errors.ts';
 import { readCorpus } from '../helpers/paths.ts';
+import { makeRow, makeSnapshot } from '../helpers/snapshots.ts';
 
 const M = COUNTER_MODULUS;
-
-type RowInit = Omit<Partial<InterruptRow>, 'label' | 'counts'>;
-
-/** A row as the parser would produce it; `occurrence` and `line` are filled in by `snap`. */
-function row(label: string, counts: number[], init: RowInit = {}): InterruptRow {
-  const numeric = /^\d+$/.test(label);
-  const base: InterruptRow = {
-    label,
-    numeric,
-    occurrence: 0,
-    counts,
-    total: counts.reduce((a, b) => a + b, 0),
-    tail: '',
-    line: 0,
-  };
-  if (numeric) {
-    base.chip = 'IR-PCI-MSI';
-    base.hwirq = `${label}000`;
-    base.actions = [`dev${label}`];
-  } else {
-    base.description = `${label} interrupts`;
-  }
-  return { ...base, ...init };
-}
-
-function snap(cpus: number[], rows: InterruptRow[]): Snapshot {
-  const seen = new Map<string, number>();
-  return {
-    cpus,
-    rows: rows.map((r, i) => {
-      const occurrence = seen.get(r.label) ?? 0;
-      seen.set(r.label, occurrence + 1);
-      return { ...r, occurrence, line: i + 2 };
-    }),
-    warnings: [],
-  };
-}
 
 function byKey(delta: Delta, key: string): RowDelta {
   const r = delta.rows.find((x) => x.key === key);
   assert.ok(r, `no row ${key}`);
   return r;
-}
-
-function throwsCode(fn: () => unknown, code: string, pattern?: RegExp): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof IrqkitError, `expected IrqkitError, got ${String(e)}`);
-    assert.equal(e.code, code);
-    if (pattern) assert.match(e.message, pattern);
-    return true;
-  });
 }
 
 describe('wrapDelta', () => {
@@ -87,8 +42,14 @@ describe('wrapDelta', () => {
 
 describe('diffSnapshots', () => {
   it('differences numeric and named rows per CPU and sums only numeric rows into cpuTotals', () => {
-    const prev = snap([0, 1], [row('24', [100, 200]), row('25', [0, 5]), row('LOC', [1000, 2000])]);
-    const curr = snap([0, 1], [row('24', [150, 260]), row('25', [7, 5]), row('LOC', [1100, 2300])]);
+    const prev = makeSnapshot(
+      [0, 1],
+      [makeRow('24', [100, 200]), makeRow('25', [0, 5]), makeRow('LOC', [1000, 2000])],
+    );
+    const curr = makeSnapshot(
+      [0, 1],
+      [makeRow('24', [150, 260]), makeRow('25', [7, 5]), makeRow('LOC', [1100, 2300])],
+    );
     const d = diffSnapshots(prev, curr);
     assert.deepEqual(d.cpus, [0, 1]);
     assert.deepEqual(
@@ -117,7 +78,10 @@ describe('diffSnapshots', () => {
   });
 
   it('a snapshot diffed with itself is all zeros', () => {
-    const s = snap([0, 1, 2], [row('0', [1, 2, 3]), row('LOC', [M - 1, 0, 7]), row('ERR', [4])]);
+    const s = makeSnapshot(
+      [0, 1, 2],
+      [makeRow('0', [1, 2, 3]), makeRow('LOC', [M - 1, 0, 7]), makeRow('ERR', [4])],
+    );
     const d = diffSnapshots(s, s);
     for (const r of d.rows) {
       assert.deepEqual(r.perCpu, [0, 0, 0]);
@@ -129,8 +93,8 @@ describe('diffSnapshots', () => {
   });
 
   it('undoes a 32-bit wrap and counts it', () => {
-    const prev = snap([0, 1], [row('31', [M - 100, 50])]);
-    const curr = snap([0, 1], [row('31', [20, 60])]);
+    const prev = makeSnapshot([0, 1], [makeRow('31', [M - 100, 50])]);
+    const curr = makeSnapshot([0, 1], [makeRow('31', [20, 60])]);
     const d = diffSnapshots(prev, curr);
     assert.deepEqual(byKey(d, '31').perCpu, [120, 10]);
     assert.equal(byKey(d, '31').status, 'steady');
@@ -138,18 +102,24 @@ describe('diffSnapshots', () => {
   });
 
   it('treats a wrap-sized delta just below 2^31 as a wrap and one at 2^31 as a reset', () => {
-    const below = diffSnapshots(snap([0], [row('1', [M - 1])]), snap([0], [row('1', [2 ** 31 - 2])]));
+    const below = diffSnapshots(
+      makeSnapshot([0], [makeRow('1', [M - 1])]),
+      makeSnapshot([0], [makeRow('1', [2 ** 31 - 2])]),
+    );
     assert.deepEqual(byKey(below, '1').perCpu, [2 ** 31 - 1]);
     assert.equal(byKey(below, '1').status, 'steady');
-    const at = diffSnapshots(snap([0], [row('1', [M - 1])]), snap([0], [row('1', [2 ** 31 - 1])]));
+    const at = diffSnapshots(
+      makeSnapshot([0], [makeRow('1', [M - 1])]),
+      makeSnapshot([0], [makeRow('1', [2 ** 31 - 1])]),
+    );
     assert.equal(byKey(at, '1').status, 'reset');
     assert.deepEqual(byKey(at, '1').perCpu, [2 ** 31 - 1]);
   });
 
   it('a counter that went back by less than 2^31 is a reset of the whole row', () => {
     // IRQ 40 freed and requested again (MSI descriptor re-allocated): counts restart from 0.
-    const prev = snap([0, 1, 2], [row('40', [5000, 7000, M - 3])]);
-    const curr = snap([0, 1, 2], [row('40', [10, 7100, 2])]);
+    const prev = makeSnapshot([0, 1, 2], [makeRow('40', [5000, 7000, M - 3])]);
+    const curr = makeSnapshot([0, 1, 2], [makeRow('40', [10, 7100, 2])]);
     const d = diffSnapshots(prev, curr);
     const r = byKey(d, '40');
     assert.equal(r.status, 'reset');
@@ -160,7 +130,11 @@ describe('diffSnapshots', () => {
   });
 
   describe('identity', () => {
-    const prevRow = row('33', [100, 100], { chip: 'PCI-MSI', hwirq: '65536', actions: ['virtio1-config'] });
+    const prevRow = makeRow('33', [100, 100], {
+      chip: 'PCI-MSI',
+      hwirq: '65536',
+      actions: ['virtio1-config'],
+    });
     const cases: Array<[string, Record<string, string | string[] | undefined>, 'steady' | 'reset']> = [
       ['same row', {}, 'steady'],
       ['chip changed', { chip: 'IR-PCI-MSI' }, 'reset'],
@@ -177,30 +151,33 @@ describe('diffSnapshots', () => {
           if (v === undefined) delete (next as unknown as Record<string, unknown>)[k];
           else (next as unknown as Record<string, unknown>)[k] = v;
         }
-        const r = byKey(diffSnapshots(snap([0, 1], [prevRow]), snap([0, 1], [next])), '33');
+        const r = byKey(diffSnapshots(makeSnapshot([0, 1], [prevRow]), makeSnapshot([0, 1], [next])), '33');
         assert.equal(r.status, want);
         assert.deepEqual(r.perCpu, want === 'reset' ? [150, 120] : [50, 20]);
       });
     }
 
     it('a bare row that gains a handler keeps counting', () => {
-      const bare = row('3', [5, 0], { actions: [] });
-      const later = row('3', [9, 1], { actions: ['serial'] });
-      const r = byKey(diffSnapshots(snap([0, 1], [bare]), snap([0, 1], [later])), '3');
+      const bare = makeRow('3', [5, 0], { actions: [] });
+      const later = makeRow('3', [9, 1], { actions: ['serial'] });
+      const r = byKey(diffSnapshots(makeSnapshot([0, 1], [bare]), makeSnapshot([0, 1], [later])), '3');
       assert.equal(r.status, 'steady');
       assert.deepEqual(r.perCpu, [4, 1]);
     });
 
     it('named rows never reset by description', () => {
-      const a = row('NMI', [1, 1], { description: 'Non-maskable interrupts' });
-      const b = row('NMI', [2, 3], { description: 'NMI' });
-      assert.equal(byKey(diffSnapshots(snap([0, 1], [a]), snap([0, 1], [b])), 'NMI').status, 'steady');
+      const a = makeRow('NMI', [1, 1], { description: 'Non-maskable interrupts' });
+      const b = makeRow('NMI', [2, 3], { description: 'NMI' });
+      assert.equal(
+        byKey(diffSnapshots(makeSnapshot([0, 1], [a]), makeSnapshot([0, 1], [b])), 'NMI').status,
+        'steady',
+      );
     });
   });
 
   it('reports appeared rows with their current counts and lists vanished keys', () => {
-    const prev = snap([0, 1], [row('24', [1, 1]), row('25', [9, 9]), row('26', [3, 3])]);
-    const curr = snap([0, 1], [row('24', [2, 2]), row('27', [40, 2]), row('26', [3, 4])]);
+    const prev = makeSnapshot([0, 1], [makeRow('24', [1, 1]), makeRow('25', [9, 9]), makeRow('26', [3, 3])]);
+    const curr = makeSnapshot([0, 1], [makeRow('24', [2, 2]), makeRow('27', [40, 2]), makeRow('26', [3, 4])]);
     const d = diffSnapshots(prev, curr);
     assert.deepEqual(
       d.rows.map((r) => [r.key, r.status, r.perCpu]),
@@ -215,8 +192,8 @@ describe('diffSnapshots', () => {
   });
 
   it('matches repeated labels by occurrence (powerpc LOC twice)', () => {
-    const prev = snap([0], [row('LOC', [100]), row('LOC', [7])]);
-    const curr = snap([0], [row('LOC', [150]), row('LOC', [8])]);
+    const prev = makeSnapshot([0], [makeRow('LOC', [100]), makeRow('LOC', [7])]);
+    const curr = makeSnapshot([0], [makeRow('LOC', [150]), makeRow('LOC', [8])]);
     const d = diffSnapshots(prev, curr);
     assert.deepEqual(
       d.rows.map((r) => [r.key, r.total]),
@@ -225,14 +202,17 @@ describe('diffSnapshots', () => {
         ['LOC#1', 1],
       ],
     );
-    const gone = diffSnapshots(prev, snap([0], [row('LOC', [150])]));
+    const gone = diffSnapshots(prev, makeSnapshot([0], [makeRow('LOC', [150])]));
     assert.deepEqual(gone.vanished, ['LOC#1']);
   });
 
   describe('CPU hotplug', () => {
     it('aligns by CPU id when a CPU went offline (CPU3 stays CPU3)', () => {
-      const prev = snap([0, 1, 2, 3], [row('24', [10, 20, 30, 40]), row('RES', [1, 2, 3, 4])]);
-      const curr = snap([0, 1, 3], [row('24', [11, 22, 44]), row('RES', [2, 4, 8])]);
+      const prev = makeSnapshot(
+        [0, 1, 2, 3],
+        [makeRow('24', [10, 20, 30, 40]), makeRow('RES', [1, 2, 3, 4])],
+      );
+      const curr = makeSnapshot([0, 1, 3], [makeRow('24', [11, 22, 44]), makeRow('RES', [2, 4, 8])]);
       const d = diffSnapshots(prev, curr);
       assert.deepEqual(d.cpus, [0, 1, 3]);
       assert.deepEqual(byKey(d, '24').perCpu, [1, 2, 4]);
@@ -244,8 +224,11 @@ describe('diffSnapshots', () => {
     });
 
     it('gives a CPU that came online a column with 0 for steady rows and current counts for new rows', () => {
-      const prev = snap([0, 1, 3], [row('24', [11, 22, 44])]);
-      const curr = snap([0, 1, 2, 3], [row('24', [12, 24, 5_000_000, 48]), row('25', [0, 0, 9, 1])]);
+      const prev = makeSnapshot([0, 1, 3], [makeRow('24', [11, 22, 44])]);
+      const curr = makeSnapshot(
+        [0, 1, 2, 3],
+        [makeRow('24', [12, 24, 5_000_000, 48]), makeRow('25', [0, 0, 9, 1])],
+      );
       const d = diffSnapshots(prev, curr);
       assert.deepEqual(d.cpus, [0, 1, 2, 3]);
       // CPU2's 5 million is cumulative since boot (kept while offline), not this interval's.
@@ -257,8 +240,8 @@ describe('diffSnapshots', () => {
     });
 
     it('handles CPUs going off and on at once, and any column order', () => {
-      const prev = snap([0, 2, 5], [row('7', [100, 200, 500])]);
-      const curr = snap([5, 0, 9], [row('7', [505, 101, 1])]);
+      const prev = makeSnapshot([0, 2, 5], [makeRow('7', [100, 200, 500])]);
+      const curr = makeSnapshot([5, 0, 9], [makeRow('7', [505, 101, 1])]);
       const d = diffSnapshots(prev, curr);
       assert.deepEqual(d.cpus, [5, 0, 9]);
       assert.deepEqual(byKey(d, '7').perCpu, [5, 1, 0]);
@@ -267,14 +250,24 @@ describe('diffSnapshots', () => {
     });
 
     it('rejects a snapshot that names a CPU twice', () => {
-      throwsCode(() => diffSnapshots(snap([0, 0], []), snap([0], [])), 'IRQ_ERR_PARSE', /CPU0 twice/);
+      throwsCode(
+        () => diffSnapshots(makeSnapshot([0, 0], []), makeSnapshot([0], [])),
+        'IRQ_ERR_PARSE',
+        /CPU0 twice/,
+      );
     });
   });
 
   describe('rows with fewer counts than CPUs', () => {
     it('treats x86 ERR/MIS as global counters', () => {
-      const prev = snap([0, 1, 2, 3], [row('24', [1, 1, 1, 1]), row('ERR', [3]), row('MIS', [0])]);
-      const curr = snap([0, 1, 2, 3], [row('24', [2, 2, 2, 2]), row('ERR', [5]), row('MIS', [0])]);
+      const prev = makeSnapshot(
+        [0, 1, 2, 3],
+        [makeRow('24', [1, 1, 1, 1]), makeRow('ERR', [3]), makeRow('MIS', [0])],
+      );
+      const curr = makeSnapshot(
+        [0, 1, 2, 3],
+        [makeRow('24', [2, 2, 2, 2]), makeRow('ERR', [5]), makeRow('MIS', [0])],
+      );
       const d = diffSnapshots(prev, curr);
       const err = byKey(d, 'ERR');
       assert.equal(err.global, true);
@@ -287,8 +280,8 @@ describe('diffSnapshots', () => {
     });
 
     it('handles arm32 FIQ with no counts at all', () => {
-      const s1 = snap([0, 1], [row('FIQ', [], { description: 'usb_fiq' })]);
-      const s2 = snap([0, 1], [row('FIQ', [], { description: 'usb_fiq' })]);
+      const s1 = makeSnapshot([0, 1], [makeRow('FIQ', [], { description: 'usb_fiq' })]);
+      const s2 = makeSnapshot([0, 1], [makeRow('FIQ', [], { description: 'usb_fiq' })]);
       const fiq = byKey(diffSnapshots(s1, s2), 'FIQ');
       assert.equal(fiq.global, true);
       assert.equal(fiq.total, 0);
@@ -296,31 +289,51 @@ describe('diffSnapshots', () => {
     });
 
     it('applies wrap and reset rules to global counters', () => {
-      const wrap = diffSnapshots(snap([0, 1], [row('ERR', [M - 1])]), snap([0, 1], [row('ERR', [4])]));
+      const wrap = diffSnapshots(
+        makeSnapshot([0, 1], [makeRow('ERR', [M - 1])]),
+        makeSnapshot([0, 1], [makeRow('ERR', [4])]),
+      );
       assert.equal(byKey(wrap, 'ERR').total, 5);
       assert.equal(wrap.wraps, 1);
-      const reset = diffSnapshots(snap([0, 1], [row('ERR', [900])]), snap([0, 1], [row('ERR', [4])]));
+      const reset = diffSnapshots(
+        makeSnapshot([0, 1], [makeRow('ERR', [900])]),
+        makeSnapshot([0, 1], [makeRow('ERR', [4])]),
+      );
       assert.equal(byKey(reset, 'ERR').status, 'reset');
       assert.equal(byKey(reset, 'ERR').total, 4);
-      const appeared = diffSnapshots(snap([0, 1], []), snap([0, 1], [row('ERR', [6])]));
+      const appeared = diffSnapshots(makeSnapshot([0, 1], []), makeSnapshot([0, 1], [makeRow('ERR', [6])]));
       assert.equal(byKey(appeared, 'ERR').status, 'appeared');
       assert.equal(byKey(appeared, 'ERR').total, 6);
     });
 
     it('differences a 64-bit arm Err counter plainly and calls a decrease a reset', () => {
-      const up = diffSnapshots(snap([0, 1], [row('Err', [M + 5])]), snap([0, 1], [row('Err', [M + 12])]));
+      const up = diffSnapshots(
+        makeSnapshot([0, 1], [makeRow('Err', [M + 5])]),
+        makeSnapshot([0, 1], [makeRow('Err', [M + 12])]),
+      );
       assert.equal(byKey(up, 'Err').total, 7);
-      const down = diffSnapshots(snap([0, 1], [row('Err', [M + 5])]), snap([0, 1], [row('Err', [3])]));
+      const down = diffSnapshots(
+        makeSnapshot([0, 1], [makeRow('Err', [M + 5])]),
+        makeSnapshot([0, 1], [makeRow('Err', [3])]),
+      );
       assert.equal(byKey(down, 'Err').status, 'reset');
       assert.equal(byKey(down, 'Err').total, 3);
     });
 
     it('zeroes and lists rows whose counts cannot be placed on CPUs', () => {
       // IRQ 24 printed 3 counts under a 4-CPU header (a CPU went offline mid-read).
-      const prev = snap([0, 1, 2, 3], [row('24', [1, 1, 1, 1]), row('25', [1, 1, 1, 1]), row('ERR', [1])]);
-      const curr = snap(
+      const prev = makeSnapshot(
         [0, 1, 2, 3],
-        [row('24', [9, 9, 9]), row('25', [2, 2, 2, 2]), row('ERR', [2, 2]), row('26', [5, 5])],
+        [makeRow('24', [1, 1, 1, 1]), makeRow('25', [1, 1, 1, 1]), makeRow('ERR', [1])],
+      );
+      const curr = makeSnapshot(
+        [0, 1, 2, 3],
+        [
+          makeRow('24', [9, 9, 9]),
+          makeRow('25', [2, 2, 2, 2]),
+          makeRow('ERR', [2, 2]),
+          makeRow('26', [5, 5]),
+        ],
       );
       const d = diffSnapshots(prev, curr);
       assert.deepEqual(d.unaligned, ['24', 'ERR', '26']);
@@ -331,21 +344,24 @@ describe('diffSnapshots', () => {
       assert.equal(byKey(d, '26').status, 'appeared');
       assert.deepEqual(d.cpuTotals, [1, 1, 1, 1]);
       // And the read after that has a bad baseline for IRQ 24.
-      const next = snap([0, 1, 2, 3], [row('24', [10, 10, 10, 10])]);
+      const next = makeSnapshot([0, 1, 2, 3], [makeRow('24', [10, 10, 10, 10])]);
       const d2 = diffSnapshots(curr, next);
       assert.deepEqual(d2.unaligned, ['24']);
       assert.deepEqual(byKey(d2, '24').perCpu, [0, 0, 0, 0]);
     });
 
     it('treats the one count of ERR on a 1-CPU machine as that CPU’s (harmless: named rows stay out of cpuTotals)', () => {
-      const d = diffSnapshots(snap([0], [row('ERR', [1])]), snap([0], [row('ERR', [3])]));
+      const d = diffSnapshots(
+        makeSnapshot([0], [makeRow('ERR', [1])]),
+        makeSnapshot([0], [makeRow('ERR', [3])]),
+      );
       assert.deepEqual(byKey(d, 'ERR').perCpu, [2]);
       assert.deepEqual(d.cpuTotals, [0]);
     });
   });
 
   it('carries seconds and rejects a bad interval', () => {
-    const s = snap([0], [row('1', [1])]);
+    const s = makeSnapshot([0], [makeRow('1', [1])]);
     assert.equal(diffSnapshots(s, s, { seconds: 2.5 }).seconds, 2.5);
     for (const bad of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
       throwsCode(() => diffSnapshots(s, s, { seconds: bad }), 'IRQ_ERR_USAGE', /positive/);
@@ -354,8 +370,14 @@ describe('diffSnapshots', () => {
 });
 
 describe('toRates', () => {
-  const prev = snap([0, 1], [row('24', [0, 0]), row('LOC', [M - 10, 0]), row('ERR', [0]), row('9', [1, 1])]);
-  const curr = snap([0, 1], [row('24', [100, 50]), row('LOC', [10, 40]), row('ERR', [4])]);
+  const prev = makeSnapshot(
+    [0, 1],
+    [makeRow('24', [0, 0]), makeRow('LOC', [M - 10, 0]), makeRow('ERR', [0]), makeRow('9', [1, 1])],
+  );
+  const curr = makeSnapshot(
+    [0, 1],
+    [makeRow('24', [100, 50]), makeRow('LOC', [10, 40]), makeRow('ERR', [4])],
+  );
 
   it('divides every count by the interval and keeps the rest', () => {
     const d = diffSnapshots(prev, curr, { seconds: 2 });
@@ -406,7 +428,7 @@ function miniParse(text: string): Snapshot {
     const counts: number[] = [];
     while (counts.length < cpus.length && /^\d+$/.test(tokens[0] ?? '')) counts.push(Number(tokens.shift()));
     const numeric = /^\d+$/.test(label);
-    const r = row(label, counts, { tail: tokens.join(' ') });
+    const r = makeRow(label, counts, { tail: tokens.join(' ') });
     if (numeric) {
       r.chip = tokens[0] ?? '';
       r.actions = tokens.length > 1 ? [tokens[tokens.length - 1] as string] : [];
@@ -416,7 +438,7 @@ function miniParse(text: string): Snapshot {
     }
     rows.push(r);
   }
-  return snap(cpus, rows);
+  return makeSnapshot(cpus, rows);
 }
 
 /** Deterministic increments: counters within 300 M of 2^32 are pushed past it, the rest get < 5 M. */

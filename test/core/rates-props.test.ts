@@ -2,34 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { COUNTER_MODULUS, diffSnapshots, toRates, WRAP_LIMIT, wrapDelta } from '../../src/core/rates.ts';
-import type { InterruptRow, Snapshot } from '../../src/core/snapshot.ts';
+import type { Snapshot } from '../../src/core/snapshot.ts';
+import { makeRow, makeSnapshot } from '../helpers/snapshots.ts';
 
 const M = COUNTER_MODULUS;
-
-function row(label: string, counts: number[]): InterruptRow {
-  const numeric = /^\d+$/.test(label);
-  const r: InterruptRow = {
-    label,
-    numeric,
-    occurrence: 0,
-    counts,
-    total: counts.reduce((a, b) => a + b, 0),
-    tail: '',
-    line: 0,
-  };
-  if (numeric) {
-    r.chip = 'PCI-MSI';
-    r.hwirq = label;
-    r.actions = [`q${label}`];
-  } else {
-    r.description = label;
-  }
-  return r;
-}
-
-function snap(cpus: number[], rows: InterruptRow[]): Snapshot {
-  return { cpus, rows: rows.map((r, i) => ({ ...r, line: i + 2 })), warnings: [] };
-}
 
 /** Any 32-bit counter value, with the edges well represented. */
 const u32 = fc.oneof(
@@ -62,12 +38,12 @@ function snapshotArb(cpusArb: fc.Arbitrary<number[]>): fc.Arbitrary<Snapshot> {
               ? fc.oneof({ weight: 9, arbitrary: fc.constant(width) }, { weight: 1, arbitrary: broken })
               : fc.constant(width);
             return len.chain((n) =>
-              fc.array(u32, { minLength: n, maxLength: n }).map((counts) => row(label, counts)),
+              fc.array(u32, { minLength: n, maxLength: n }).map((counts) => makeRow(label, counts)),
             );
           }),
         ),
       )
-      .map((rows) => snap(cpus, rows)),
+      .map((rows) => makeSnapshot(cpus, rows)),
   );
 }
 
@@ -88,7 +64,10 @@ describe('rates properties', () => {
       fc.property(u32, step, (p, d) => {
         const c = (p + d) % M;
         assert.equal(wrapDelta(p, c), d);
-        const delta = diffSnapshots(snap([0], [row('24', [p])]), snap([0], [row('24', [c])]));
+        const delta = diffSnapshots(
+          makeSnapshot([0], [makeRow('24', [p])]),
+          makeSnapshot([0], [makeRow('24', [c])]),
+        );
         assert.deepEqual(delta.rows[0]?.perCpu, [d]);
         assert.equal(delta.rows[0]?.status, 'steady');
         assert.equal(delta.wraps, p + d >= M ? 1 : 0);
@@ -191,12 +170,12 @@ describe('rates properties', () => {
           return later ? (base + inc) % M : base;
         };
         const build = (ids: number[], later: boolean) =>
-          snap(ids, [
-            row(
+          makeSnapshot(ids, [
+            makeRow(
               '24',
               ids.map((id) => at(irq, id, later)),
             ),
-            row(
+            makeRow(
               'LOC',
               ids.map((id) => at(loc, id, later)),
             ),
@@ -239,7 +218,10 @@ describe('rates properties', () => {
         prev[k] = p;
         curr[k] = c;
         const cpus = pairs.map((_, i) => i);
-        const d = diffSnapshots(snap(cpus, [row('40', prev)]), snap(cpus, [row('40', curr)]));
+        const d = diffSnapshots(
+          makeSnapshot(cpus, [makeRow('40', prev)]),
+          makeSnapshot(cpus, [makeRow('40', curr)]),
+        );
         assert.equal(d.rows[0]?.status, 'reset');
         assert.deepEqual(d.rows[0]?.perCpu, curr);
         assert.equal(d.wraps, 0);
@@ -260,20 +242,20 @@ describe('rates properties', () => {
     fc.assert(
       fc.property(arb, (cols) => {
         const cpus = cols.map((_, i) => i);
-        const a = snap(cpus, [
-          row(
+        const a = makeSnapshot(cpus, [
+          makeRow(
             '24',
             cols.map(([base]) => base),
           ),
         ]);
-        const b = snap(cpus, [
-          row(
+        const b = makeSnapshot(cpus, [
+          makeRow(
             '24',
             cols.map(([base, , part]) => (base + part) % M),
           ),
         ]);
-        const c = snap(cpus, [
-          row(
+        const c = makeSnapshot(cpus, [
+          makeRow(
             '24',
             cols.map(([base, total]) => (base + total) % M),
           ),

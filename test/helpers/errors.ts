@@ -1,0 +1,16 @@
+import assert from 'node:assert/strict';
+import { IrqkitError } from '../../src/core/errors.ts';
+
+/** Asserts that `fn` throws a catalogued error with `code` (and a message matching `pattern`). */
+export function throwsCode(fn: () => unknown, code: string, pattern?: RegExp): IrqkitError {
+  let caught: unknown;
+  try {
+    fn();
+  } catch (e) {
+    caught = e;
+  }
+  assert.ok(caught instanceof IrqkitError, `expected an IrqkitError, got ${String(caught)}`);
+  assert.equal(caught.code, code);
+  if (pattern) assert.match(caught.message, pattern);
+  return caught;
+}
