@@ -27,6 +27,7 @@ const io: CliIo = {
   // Pipes have no width; COLUMNS lets scripts and tests choose one, as ls and ps allow.
   columns: process.stdout.columns ?? (Number(process.env.COLUMNS) || undefined),
   now: () => Number(process.hrtime.bigint()) / 1e6,
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
 
 run(process.argv.slice(2), io).then(

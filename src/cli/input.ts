@@ -1,6 +1,7 @@
 /** Where a command's /proc/interrupts text comes from: a file, stdin ('-'), or live procfs. */
 import { IrqkitError } from '../core/errors.ts';
 import { parseInterrupts } from '../core/parse-interrupts.ts';
+import { deltaAsSnapshot, diffSnapshots } from '../core/rates.ts';
 import type { Snapshot } from '../core/snapshot.ts';
 import { createProcFs } from '../io/procfs.ts';
 import type { CliIo } from './io.ts';
@@ -9,6 +10,8 @@ export interface LoadedSnapshot {
   snapshot: Snapshot;
   /** What was read, for messages: a path, "stdin" or "<root>/interrupts". */
   source: string;
+  /** For a live measurement: the window's length in seconds. */
+  seconds?: number;
 }
 
 export async function loadSnapshot(
@@ -37,6 +40,35 @@ export async function loadSnapshot(
     }
     throw e;
   }
+}
+
+/**
+ * Live rates: two reads of <root>/interrupts `intervalMs` apart, differenced (32-bit wraps,
+ * resets, IRQs and CPUs that come and go are handled by diffSnapshots). The result is a
+ * snapshot whose counts are the interrupts of the window.
+ */
+export async function sampleSnapshot(
+  io: CliIo,
+  options: { strict: boolean; procRoot?: string | undefined; intervalMs: number },
+): Promise<LoadedSnapshot> {
+  const fs = createProcFs(options.procRoot);
+  const source = `${fs.root}/interrupts`;
+  const read = (): Snapshot => {
+    try {
+      return parseInterrupts(fs.readInterrupts(), { strict: options.strict });
+    } catch (e) {
+      if (e instanceof IrqkitError)
+        throw new IrqkitError(e.code, `${source}: ${e.message}`, { ...e.details, source });
+      throw e;
+    }
+  };
+  const first = read();
+  const start = io.now();
+  await io.sleep(options.intervalMs);
+  const second = read();
+  const seconds = (io.now() - start) / 1000;
+  const delta = diffSnapshots(first, second, { seconds });
+  return { snapshot: deltaAsSnapshot(second, delta), source, seconds };
 }
 
 export function reportWarnings(io: CliIo, loaded: LoadedSnapshot): void {

@@ -13,6 +13,7 @@ export interface CliIo {
   isTTY: boolean;
   /** Terminal width, when known. */
   columns: number | undefined;
-  /** Milliseconds, for reporting how long the planner took. */
+  /** Milliseconds, for reporting how long the planner took and how long a sample lasted. */
   now(): number;
+  sleep(ms: number): Promise<void>;
 }

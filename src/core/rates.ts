@@ -353,3 +353,21 @@ export function toRates(delta: Delta, seconds: number | undefined = delta.second
   if (delta.unaligned !== undefined) rates.unaligned = delta.unaligned.slice();
   return rates;
 }
+
+/**
+ * The interval as a snapshot: `curr`'s rows (names, chips, …) with their counts replaced by the
+ * interval's deltas, so everything that reads snapshots (planner input, renderers) reads a
+ * measured window the same way it reads a file of rates. Rows whose counter is global (`ERR`)
+ * keep a single count.
+ */
+export function deltaAsSnapshot(curr: Snapshot, delta: Delta): Snapshot {
+  return {
+    cpus: [...delta.cpus],
+    rows: curr.rows.map((row, i) => {
+      const d = delta.rows[i];
+      if (!d) return { ...row, counts: row.counts.map(() => 0), total: 0 };
+      return { ...row, counts: d.global ? [d.total] : [...d.perCpu], total: d.total };
+    }),
+    warnings: [...curr.warnings],
+  };
+}

@@ -35,6 +35,11 @@ export function dominantCpu(row: InterruptRow, cpus: readonly number[]): number 
 
 export interface SnapshotPlan {
   request: PlanRequest;
+  /**
+   * IRQs with no interrupts at all: moving them changes nothing, so they are left where they
+   * are instead of being placed (and counted as moves) arbitrarily.
+   */
+  idle: string[];
   /** Row per IRQ label, for names and chips in reports. */
   rows: ReadonlyMap<string, InterruptRow>;
 }
@@ -60,8 +65,13 @@ export function planRequestFromSnapshot(snapshot: Snapshot, options: SnapshotPla
       throw new IrqkitError('IRQ_ERR_UNKNOWN_IRQ', `IRQ ${id} is not in the input`, { irq: id });
   }
   const items: PlanItem[] = [];
+  const idle: string[] = [];
   for (const [id, row] of rows) {
     const current = dominantCpu(row, snapshot.cpus);
+    if (row.total === 0 && !options.fixed?.has(id)) {
+      idle.push(id);
+      continue;
+    }
     const item: PlanItem = { id, load: row.total };
     if (current !== undefined) item.current = current;
     const allowed = options.allowed?.get(id);
@@ -76,10 +86,16 @@ export function planRequestFromSnapshot(snapshot: Snapshot, options: SnapshotPla
     }
     items.push(item);
   }
+  if (items.length === 0) {
+    throw new IrqkitError(
+      'IRQ_ERR_EMPTY',
+      `none of the ${rows.size} IRQs had any interrupts: nothing to balance`,
+    );
+  }
   const request: PlanRequest = { cpus, items };
   if (options.timeLimitMs !== undefined) request.timeLimitMs = options.timeLimitMs;
   if (options.tolerance !== undefined) request.tolerance = options.tolerance;
-  return { request, rows };
+  return { request, rows, idle };
 }
 
 export function describeCpus(cpus: readonly number[]): string {

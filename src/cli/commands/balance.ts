@@ -3,7 +3,7 @@ import { IrqkitError } from '../../core/errors.ts';
 import { type PlanResult, plan } from '../../core/planner/plan.ts';
 import { rowName } from '../../core/snapshot.ts';
 import { planRequestFromSnapshot } from '../../core/snapshot-plan.ts';
-import { loadSnapshot, reportWarnings } from '../input.ts';
+import { type LoadedSnapshot, loadSnapshot, reportWarnings, sampleSnapshot } from '../input.ts';
 import type { CliIo } from '../io.ts';
 import {
   type CommandSpec,
@@ -23,8 +23,9 @@ export const balanceSpec: CommandSpec = {
   summary:
     'Plan which IRQ goes to which CPU so that the busiest CPU has the least load.\n' +
     'FILE is /proc/interrupts-style text whose counts are rates (per day, per second, per window);\n' +
-    "'-' reads stdin. Each IRQ's load is the sum of its row; its current CPU is the one with most counts.",
-  usage: 'irqkit balance [options] FILE|-',
+    "'-' reads stdin. Without FILE, the rates are measured live over --interval.\n" +
+    "Each IRQ's load is the sum of its row; its current CPU is the one with most counts.",
+  usage: 'irqkit balance [options] [FILE|-]',
   maxPositionals: 1,
   options: {
     cpus: {
@@ -55,8 +56,20 @@ export const balanceSpec: CommandSpec = {
       description: 'accept a busiest-CPU load this much above the best for fewer moves (default 0%)',
     },
     strict: { type: 'boolean', description: 'fail on any line that cannot be understood' },
+    interval: {
+      type: 'string',
+      arg: 'DURATION',
+      description: 'without FILE: measure live rates over this window (default 2s)',
+    },
+    procfs: {
+      type: 'string',
+      arg: 'DIR',
+      description: 'without FILE: read <DIR>/interrupts instead of /proc',
+    },
   },
 };
+
+const DEFAULT_INTERVAL_MS = 2000;
 
 function parseAllow(entries: string[]): Map<string, number[]> {
   const allowed = new Map<string, number[]>();
@@ -88,10 +101,11 @@ export async function balanceCommand(
   positionals: string[],
 ): Promise<number> {
   const file = positionals[0];
-  if (file === undefined) {
+  const interval = stringOption(values, 'interval');
+  if (file !== undefined && (interval !== undefined || values.procfs !== undefined)) {
     throw new IrqkitError(
       'IRQ_ERR_USAGE',
-      "balance: give a FILE of rates, or '-' for stdin (see irqkit balance --help)",
+      '--interval and --procfs measure live rates; they do not go with a FILE',
     );
   }
   const cpusText = stringOption(values, 'cpus');
@@ -99,9 +113,17 @@ export async function balanceCommand(
   const tolerance = stringOption(values, 'tolerance');
   const allowed = parseAllow(stringList(values, 'allow'));
   const fixed = parseFixed(stringList(values, 'fixed'));
-  const loaded = await loadSnapshot(io, file, { strict: values.strict === true });
+  const strict = values.strict === true;
+  const loaded =
+    file === undefined
+      ? await sampleSnapshot(io, {
+          strict,
+          procRoot: stringOption(values, 'procfs'),
+          intervalMs: interval === undefined ? DEFAULT_INTERVAL_MS : parseDurationMs(interval, '--interval'),
+        })
+      : await loadSnapshot(io, file, { strict });
   reportWarnings(io, loaded);
-  const { request, rows } = planRequestFromSnapshot(loaded.snapshot, {
+  const { request, rows, idle } = planRequestFromSnapshot(loaded.snapshot, {
     ...(cpusText !== undefined ? { cpus: parseCpuList(cpusText) } : {}),
     ...(timeLimit !== undefined ? { timeLimitMs: parseDurationMs(timeLimit, '--time-limit') } : {}),
     ...(tolerance !== undefined ? { tolerance: parsePercent(tolerance, '--tolerance') } : {}),
@@ -114,12 +136,15 @@ export async function balanceCommand(
   const names = new Map([...rows].map(([id, row]) => [id, rowName(row)]));
 
   if (values.json === true) {
-    io.stdout(
-      `${JSON.stringify(balanceJson(result, names, loaded.source, elapsedMs, loaded.snapshot.warnings.length), null, 2)}\n`,
-    );
+    io.stdout(`${JSON.stringify(balanceJson(result, names, loaded, elapsedMs, idle), null, 2)}\n`);
   } else {
     const style = pickStyle(io.env, io.isTTY, values['no-color'] === true);
-    io.stdout(renderBalance(result, names, style, io.columns ?? 100, elapsedMs));
+    if (loaded.seconds !== undefined) {
+      io.stdout(
+        `Measured ${loaded.source} over ${loaded.seconds.toFixed(2)} s; loads are interrupts in that window.\n\n`,
+      );
+    }
+    io.stdout(renderBalance(result, names, style, io.columns ?? 100, elapsedMs, idle));
   }
   return 0;
 }
@@ -127,12 +152,13 @@ export async function balanceCommand(
 export function balanceJson(
   result: PlanResult,
   names: ReadonlyMap<string, string>,
-  source: string,
+  loaded: LoadedSnapshot,
   elapsedMs: number,
-  warnings: number,
+  idle: readonly string[],
 ): object {
   return {
-    source,
+    source: loaded.source,
+    window: loaded.seconds === undefined ? null : { seconds: Math.round(loaded.seconds * 1000) / 1000 },
     assignments: result.assignments.map((a) => ({
       irq: a.id,
       name: names.get(a.id) ?? '',
@@ -148,7 +174,8 @@ export function balanceJson(
     method: result.method,
     baselines: result.baselines,
     search: { ...result.search, elapsedMs: Math.round(elapsedMs * 10) / 10 },
-    warnings,
+    idle,
+    warnings: loaded.snapshot.warnings.length,
   };
 }
 
@@ -158,6 +185,7 @@ export function renderBalance(
   style: Style,
   columns: number,
   elapsedMs: number,
+  idle: readonly string[] = [],
 ): string {
   const out: string[] = [];
   const table = renderTable(
@@ -177,6 +205,12 @@ export function renderBalance(
     ]),
   );
   out.push(style.bold(table[0] ?? ''), ...table.slice(1), '');
+  if (idle.length > 0) {
+    out.push(
+      style.dim(`${idle.length} idle IRQs (no interrupts, left where they are): ${idle.join(' ')}`),
+      '',
+    );
+  }
 
   const m = result.metrics;
   const labels = result.cpus.map((c) => `CPU${c.cpu}`);
