@@ -116,7 +116,12 @@ describe('irqkit balance errors', () => {
       code: 65,
       message: /no numbered IRQ rows/,
     },
-    { name: 'no FILE', args: ['balance'], code: 64, message: /give a FILE/ },
+    {
+      name: 'a zero --interval',
+      args: ['balance', '--interval', '0s'],
+      code: 64,
+      message: /--interval takes a positive duration/,
+    },
     {
       name: 'an unknown option',
       args: ['balance', SEED, '--cpu', '1'],
