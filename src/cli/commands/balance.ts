@@ -195,13 +195,15 @@ export function renderBalance(
       { header: 'LOAD', align: 'right' },
       { header: 'CURRENT', align: 'right' },
       { header: 'TARGET', align: 'right' },
+      { header: '' },
     ],
     result.assignments.map((a) => [
       a.id,
       names.get(a.id) ?? '',
       formatInt(a.load),
       a.current === undefined ? '-' : `CPU${a.current}`,
-      a.fixed ? `CPU${a.cpu} (fixed)` : a.moved ? style.yellow(`CPU${a.cpu} *`) : `CPU${a.cpu}`,
+      a.moved ? style.yellow(`CPU${a.cpu}`) : `CPU${a.cpu}`,
+      a.fixed ? 'fixed' : a.moved ? style.yellow('move') : '',
     ]),
   );
   out.push(style.bold(table[0] ?? ''), ...table.slice(1), '');
