@@ -1,0 +1,105 @@
+/**
+ * `npm run bench [-- --quick] [-- --only planner|parser]`: planner quality/time against the
+ * baselines, parser throughput, and memory. Prints figures; asserts nothing; exits 0 unless it
+ * crashes (or the command line is wrong).
+ */
+import { arch, cpus, platform, release, totalmem } from 'node:os';
+import { gcAvailable, heapUsed, measureInChild, peakRss, rss } from './memory.ts';
+import { runParserBench } from './parser-throughput.ts';
+import { CORPUS_1152 } from './paths.ts';
+import { largestCase, runPlannerBench } from './planner-quality.ts';
+import { mb, ms, section, table } from './report.ts';
+
+const USAGE = 'usage: npm run bench [-- --quick] [-- --only planner|parser]';
+
+interface Options {
+  quick: boolean;
+  only: 'planner' | 'parser' | null;
+}
+
+function parseArgs(argv: readonly string[]): Options {
+  const opts: Options = { quick: false, only: null };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === '--quick') opts.quick = true;
+    else if (a === '--only' || a.startsWith('--only=')) {
+      const v = a === '--only' ? argv[++i] : a.slice('--only='.length);
+      if (v !== 'planner' && v !== 'parser')
+        throw new Error(`--only takes planner or parser, not '${v ?? ''}'`);
+      opts.only = v;
+    } else if (a === '--help' || a === '-h') {
+      console.log(USAGE);
+      process.exit(0);
+    } else throw new Error(`unknown argument '${a}'`);
+  }
+  return opts;
+}
+
+function main(): void {
+  let opts: Options;
+  try {
+    opts = parseArgs(process.argv.slice(2));
+  } catch (e) {
+    console.error(`bench: ${(e as Error).message}\n${USAGE}`);
+    process.exit(64);
+  }
+  const out = (line: string): void => console.log(line);
+  const started = performance.now();
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  out(
+    `irqkit bench${opts.quick ? ' (quick)' : ''}${opts.only ? ` (only ${opts.only})` : ''} — Node ${process.version}, ` +
+      `${platform()} ${release()} ${arch()}, ${cpus().length} × ${cpu.trim()}, ${mb(totalmem())} RAM` +
+      `${gcAvailable ? '' : ' (no gc(): heap figures include garbage)'}`,
+  );
+
+  if (opts.only !== 'parser') runPlannerBench(opts.quick, out);
+  if (opts.only !== 'planner') runParserBench(opts.quick, out);
+
+  out(section('Memory (each job alone in a fresh Node process)'));
+  const jobs: string[][] = [];
+  const largest = largestCase(opts.quick);
+  if (opts.only !== 'parser' && largest)
+    jobs.push(['planner', largest.family, String(largest.n), String(largest.k), String(largest.seed)]);
+  if (opts.only !== 'planner') jobs.push(['parser', CORPUS_1152]);
+  const rows: string[][] = [];
+  for (const args of jobs) {
+    const m = measureInChild(args);
+    if (m instanceof Error) {
+      out(`  ${args.join(' ')}: failed: ${m.message.split('\n')[0]}`);
+      continue;
+    }
+    rows.push([
+      m.job,
+      ms(m.ms),
+      mb(m.rssBefore),
+      mb(m.peakRss),
+      mb(m.peakRss - m.rssBefore),
+      mb(m.heapBefore),
+      mb(m.heapAfter),
+      mb(m.heapRetained),
+    ]);
+  }
+  out(
+    table(
+      [
+        { header: 'job' },
+        { header: 'ms', align: 'right' },
+        { header: 'RSS before', align: 'right' },
+        { header: 'peak RSS', align: 'right' },
+        { header: 'peak − before', align: 'right' },
+        { header: 'heap before', align: 'right' },
+        { header: 'heap after', align: 'right' },
+        { header: 'retained', align: 'right' },
+      ],
+      rows,
+    ),
+  );
+  out(
+    '  (before: input built/loaded, after GC; heap after: right after the call, garbage included;\n' +
+      '   retained: heap still held with the result alive, after GC)',
+  );
+  out(`This process: peak RSS ${mb(peakRss())}, current RSS ${mb(rss())}, heap used ${mb(heapUsed())}`);
+  out(`\nbench finished in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+
+main();
