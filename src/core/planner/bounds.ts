@@ -23,7 +23,32 @@ export function waterLevel(bases: number[], load: number): number {
 export interface BoundDetail {
   value: number;
   /** Which argument gave the bound: "average", "largest", "fixed" or "group". */
-  reason: 'average' | 'largest' | 'fixed' | 'group';
+  reason: 'average' | 'largest' | 'fixed' | 'group' | 'count';
+}
+
+/**
+ * The counting bound. With n IRQs on k CPUs, n = q·k + r, let A be the CPUs that hold more than
+ * q IRQs (A is never empty when r > 0). A holds at least max(r + q·|A|, (q+1)·|A|) IRQs, so its
+ * busiest CPU carries at least the |A|-th part of that many smallest loads. |A| is unknown, so
+ * the bound is the minimum over every possible |A|. It matters when loads are nearly equal and
+ * k does not divide n, where ⌈total/k⌉ is far too optimistic.
+ * Only for interchangeable CPUs (no per-IRQ limits, equal fixed loads).
+ */
+export function countingBound(sortedAscending: ArrayLike<number>, k: number, base: number): number {
+  const n = sortedAscending.length;
+  const q = Math.floor(n / k);
+  const r = n - q * k;
+  // With r = 0 every CPU may hold exactly q IRQs, and then only the average bound applies.
+  if (n === 0 || k <= 1 || r === 0) return base;
+  const prefix = new Float64Array(n + 1);
+  for (let i = 0; i < n; i++) prefix[i + 1] = (prefix[i] as number) + (sortedAscending[i] as number);
+  let bound = Number.POSITIVE_INFINITY;
+  for (let a = 1; a <= k; a++) {
+    const held = Math.max(r + q * a, (q + 1) * a);
+    if (held > n) break;
+    bound = Math.min(bound, (prefix[held] as number) / a);
+  }
+  return bound === Number.POSITIVE_INFINITY ? base : bound + base;
 }
 
 export function lowerBound(p: Problem): BoundDetail {
@@ -47,6 +72,10 @@ export function lowerBound(p: Problem): BoundDetail {
     consider(w + minBase, 'largest');
   }
   consider(waterLevel(Array.from(p.base), total), 'average');
+
+  if (p.unconstrained && p.base.every((b) => b === p.base[0])) {
+    consider(countingBound(Float64Array.from(p.w).sort(), p.k, p.base[0] ?? 0), 'count');
+  }
 
   if (!p.unconstrained) {
     // Every distinct allowed set S: the items confined to S must fit on S.

@@ -116,7 +116,8 @@ export function improveByPairs(
     const c = s.busiest();
     const top = s.loads[c] as number;
     if (top <= lowerBound) break;
-    budget.spend(p.k);
+    // Finding the busiest CPU and sorting the rest costs about k·log k.
+    budget.spend(p.k * Math.max(1, Math.log2(p.k)));
     let improved = false;
     for (const d of s.byLoad()) {
       if (d === c) continue;

@@ -16,7 +16,15 @@ import { branchAndBound } from './branch-and-bound.ts';
 import { Budget, type StopReason } from './budget.ts';
 import { leastChurn } from './churn.ts';
 import { improveByPairs } from './improve.ts';
-import { buildProblem, countMoves, loadsOf, maxOf, type PlanItem, type Problem } from './problem.ts';
+import {
+  buildProblem,
+  countMoves,
+  loadsOf,
+  maxOf,
+  orderByLoadDesc,
+  type PlanItem,
+  type Problem,
+} from './problem.ts';
 import { partitionTwoWay } from './two-way.ts';
 
 export type { PlanItem } from './problem.ts';
@@ -74,7 +82,12 @@ export interface PlanResult {
   method: Method;
   /** Makespans of the baselines on the same input (kk is null when per-IRQ limits rule it out). */
   baselines: { roundRobin: number; lpt: number; kk: number | null };
-  search: { units: number; stoppedBy: StopReason | 'bound' };
+  /**
+   * Why the search ended: 'bound' (reached the lower bound), 'complete' (an exact search
+   * finished), 'converged' (no step could improve further and no exact search applies),
+   * 'budget' (the time limit) or 'clock' (the safety net).
+   */
+  search: { units: number; stoppedBy: StopReason | 'bound' | 'converged' };
 }
 
 interface Candidate {
@@ -96,13 +109,41 @@ function twoWay(p: Problem, budget: Budget): { cand: Candidate; optimal: boolean
   };
 }
 
+/**
+ * With nearly equal loads and n = q·k + r (r > 0), the optimum is about counts: r CPUs carry
+ * q + 1 IRQs. This start puts the r·(q+1) smallest IRQs on r CPUs and the rest on the others
+ * (LPT within each group), which local search cannot easily discover from LPT or KK.
+ * Only for interchangeable CPUs.
+ */
+function countSplit(p: Problem): Int32Array | null {
+  const q = Math.floor(p.n / p.k);
+  const r = p.n - q * p.k;
+  if (r === 0 || q === 0 || !p.unconstrained || !p.base.every((b) => b === p.base[0])) return null;
+  const ascending = Array.from(orderByLoadDesc(p)).reverse();
+  const small = ascending.slice(0, r * (q + 1));
+  const assign = new Int32Array(p.n);
+  const place = (items: number[], first: number, count: number): void => {
+    const loads = new Float64Array(count);
+    // Largest first onto the least-loaded CPU of the group.
+    for (let i = items.length - 1; i >= 0; i--) {
+      const j = items[i] as number;
+      let c = 0;
+      for (let t = 1; t < count; t++) if ((loads[t] as number) < (loads[c] as number)) c = t;
+      assign[j] = first + c;
+      loads[c] = (loads[c] as number) + (p.w[j] as number);
+    }
+  };
+  place(small, 0, r);
+  place(ascending.slice(r * (q + 1)), r, p.k - r);
+  return assign;
+}
+
 export function plan(request: PlanRequest): PlanResult {
   const p = buildProblem(request.cpus, request.items, request.baseLoad);
   const timeLimitMs = request.timeLimitMs ?? DEFAULT_TIME_LIMIT_MS;
   if (!(timeLimitMs > 0)) throw new IrqkitError('IRQ_ERR_USAGE', 'the time limit must be a positive number');
   const tolerance = request.tolerance ?? 0;
   if (!(tolerance >= 0)) throw new IrqkitError('IRQ_ERR_USAGE', 'the tolerance must be 0 or more');
-  const budget = new Budget(timeLimitMs, request.now);
   const bound = lowerBound(p);
   const evaluate = (assign: Int32Array, method: Method): Candidate => ({
     assign,
@@ -112,15 +153,19 @@ export function plan(request: PlanRequest): PlanResult {
 
   const rr = evaluate(roundRobin(p), 'round-robin');
   const lpt = evaluate(longestProcessingTime(p), 'lpt');
-  const kkAssign = karmarkarKarp(p);
+  // KK costs O(n·k log k) at large k; when LPT already meets the bound nothing can beat it.
+  const kkAssign = lpt.makespan > bound.value ? karmarkarKarp(p) : null;
   const kk = kkAssign ? evaluate(kkAssign, 'kk') : null;
   let best = kk && kk.makespan < lpt.makespan ? kk : lpt;
   if (rr.makespan < best.makespan) best = rr;
   let optimal = best.makespan <= bound.value;
-  let stoppedBy: PlanResult['search']['stoppedBy'] = optimal ? 'bound' : 'complete';
+  // The budget (and its safety clock) starts after the baselines, which always run in full.
+  const budget = new Budget(timeLimitMs, request.now);
+  let converged = false;
   const consider = (c: Candidate): void => {
     if (c.makespan < best.makespan) best = c;
   };
+  const atBound = (): boolean => best.makespan <= bound.value;
 
   if (p.n === 0 || p.k === 1) {
     best = { ...best, method: 'trivial' };
@@ -128,31 +173,41 @@ export function plan(request: PlanRequest): PlanResult {
   } else if (!optimal && p.k === 2) {
     const r = twoWay(p, budget);
     consider(r.cand);
-    optimal = r.optimal || best.makespan <= bound.value;
-    stoppedBy = optimal ? 'complete' : budget.reason;
+    optimal = r.optimal || atBound();
   } else if (!optimal) {
-    // Cheap first: both starts to a pair-local optimum; then exact search while it is small;
-    // then balancing sweeps, which trade budget for escaping local optima.
-    for (const start of kk ? [lpt, kk] : [lpt]) {
-      const r = improveByPairs(p, start.assign, bound.value, budget.slice(0.25), { sweep: false });
-      if (r.improvements > 0)
-        consider({ assign: r.assign, makespan: maxOf(r.loads), method: 'pair-repartition' });
-      if (best.makespan <= bound.value) break;
+    // Cheap first: every start to a pair-local optimum; then balancing sweeps to escape local
+    // optima; then exact search with whatever is left, from the best incumbent.
+    const split = countSplit(p);
+    const starts = [lpt, ...(kk ? [kk] : []), ...(split ? [evaluate(split, 'lpt')] : [])];
+    for (const start of starts) {
+      const r = improveByPairs(p, start.assign, bound.value, budget.slice(0.2), { sweep: false });
+      const makespan = maxOf(r.loads);
+      if (makespan < start.makespan) consider({ assign: r.assign, makespan, method: 'pair-repartition' });
+      else consider(start);
+      if (atBound()) break;
     }
-    optimal = best.makespan <= bound.value;
-    if (!optimal && p.n <= EXACT_MAX_ITEMS && !budget.exhausted()) {
-      const r = branchAndBound(p, best.makespan, bound.value, budget.slice(0.5));
-      if (r.assign) consider({ assign: r.assign, makespan: r.makespan, method: 'branch-and-bound' });
-      optimal = r.complete;
-    }
-    if (!optimal && best.makespan > bound.value && !budget.exhausted()) {
-      const r = improveByPairs(p, best.assign, bound.value, budget, { sweep: true });
+    if (!atBound() && !budget.exhausted()) {
+      const r = improveByPairs(p, best.assign, bound.value, budget.slice(p.n <= EXACT_MAX_ITEMS ? 0.3 : 1), {
+        sweep: true,
+      });
       const makespan = maxOf(r.loads);
       if (makespan < best.makespan) consider({ assign: r.assign, makespan, method: 'pair-repartition' });
     }
-    if (best.makespan <= bound.value) optimal = true;
-    stoppedBy = optimal ? (best.makespan <= bound.value ? 'bound' : 'complete') : budget.reason;
+    optimal = atBound();
+    if (!optimal && p.n <= EXACT_MAX_ITEMS && !budget.exhausted()) {
+      const r = branchAndBound(p, best.makespan, bound.value, budget);
+      if (r.assign) consider({ assign: r.assign, makespan: r.makespan, method: 'branch-and-bound' });
+      optimal = r.complete || atBound();
+    }
+    converged = !optimal && !budget.exhausted();
   }
+  const stoppedBy: PlanResult['search']['stoppedBy'] = optimal
+    ? best.makespan <= bound.value
+      ? 'bound'
+      : 'complete'
+    : converged
+      ? 'converged'
+      : budget.reason;
 
   const hasCurrent = p.current.some((c) => c >= 0);
   // Churn gets its own small budget: it must run even when the search used everything.
@@ -165,6 +220,9 @@ export function plan(request: PlanRequest): PlanResult {
         new Budget(Math.max(1, timeLimitMs / 4), request.now),
       )
     : { assign: best.assign, makespan: best.makespan, moves: countMoves(p, best.assign) };
+  // Repairing the current placement can, rarely, beat the search; then it is the best found.
+  if (chosen.makespan < best.makespan)
+    best = { assign: chosen.assign, makespan: chosen.makespan, method: best.method };
 
   const loads = Array.from(loadsOf(p, chosen.assign));
   const irqCount = new Array<number>(p.k).fill(0);
