@@ -61,14 +61,18 @@ export function lowerBound(p: Problem): BoundDetail {
   for (let c = 0; c < p.k; c++) consider(p.base[c] as number, 'fixed');
 
   let total = 0;
+  let minBaseAll = Number.POSITIVE_INFINITY;
+  for (let c = 0; c < p.k; c++) minBaseAll = Math.min(minBaseAll, p.base[c] as number);
   for (let j = 0; j < p.n; j++) {
     const w = p.w[j] as number;
     total += w;
     // The item lands on some allowed CPU on top of that CPU's fixed load.
     const list = p.allowed[j];
-    let minBase = Number.POSITIVE_INFINITY;
-    if (list) for (const c of list) minBase = Math.min(minBase, p.base[c] as number);
-    else for (let c = 0; c < p.k; c++) minBase = Math.min(minBase, p.base[c] as number);
+    let minBase = minBaseAll;
+    if (list) {
+      minBase = Number.POSITIVE_INFINITY;
+      for (const c of list) minBase = Math.min(minBase, p.base[c] as number);
+    }
     consider(w + minBase, 'largest');
   }
   consider(waterLevel(Array.from(p.base), total), 'average');

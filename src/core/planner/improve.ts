@@ -70,7 +70,8 @@ class PairState {
       p.base[d] as number,
       new SubBudget(budget, PAIR_UNITS),
     );
-    budget.spend(pool.length);
+    // Setting up a pair (pool, sort, typed arrays) costs far more than one search node.
+    budget.spend(100 + 3 * pool.length);
     if (Math.max(r.load0, r.load1) >= below) return false;
     const onC: number[] = [];
     const onD: number[] = [];

@@ -10,7 +10,7 @@
  */
 import { IrqkitError } from '../errors.ts';
 import { type BalanceMetrics, balanceMetrics, type CpuShare, cpuShares } from '../metrics.ts';
-import { karmarkarKarp, longestProcessingTime, roundRobin } from './baselines.ts';
+import { karmarkarKarp, longestProcessingTime, MinLoadTree, roundRobin } from './baselines.ts';
 import { lowerBound } from './bounds.ts';
 import { branchAndBound } from './branch-and-bound.ts';
 import { Budget, type StopReason } from './budget.ts';
@@ -124,13 +124,14 @@ function countSplit(p: Problem): Int32Array | null {
   const assign = new Int32Array(p.n);
   const place = (items: number[], first: number, count: number): void => {
     const loads = new Float64Array(count);
+    const tree = new MinLoadTree(loads);
     // Largest first onto the least-loaded CPU of the group.
     for (let i = items.length - 1; i >= 0; i--) {
       const j = items[i] as number;
-      let c = 0;
-      for (let t = 1; t < count; t++) if ((loads[t] as number) < (loads[c] as number)) c = t;
+      const c = tree.minPos;
       assign[j] = first + c;
       loads[c] = (loads[c] as number) + (p.w[j] as number);
+      tree.set(c, loads[c] as number);
     }
   };
   place(small, 0, r);
