@@ -95,7 +95,10 @@ describe('planner invariants (any number of CPUs)', () => {
         );
         assert.equal(r.metrics.bestMakespan, oracle);
         assert.equal(r.metrics.provenOptimal, true);
-        assert.ok(r.metrics.lowerBound <= oracle, `bound ${r.metrics.lowerBound} above the optimum ${oracle}`);
+        assert.ok(
+          r.metrics.lowerBound <= oracle,
+          `bound ${r.metrics.lowerBound} above the optimum ${oracle}`,
+        );
       }),
       { numRuns: 300 },
     );

@@ -118,7 +118,7 @@ export function improveByPairs(
     const top = s.loads[c] as number;
     if (top <= lowerBound) break;
     // Finding the busiest CPU and sorting the rest costs about k·log k.
-    budget.spend(p.k * Math.max(1, Math.log2(p.k)));
+    budget.spend(Math.ceil(p.k * Math.max(1, Math.log2(p.k))));
     let improved = false;
     for (const d of s.byLoad()) {
       if (d === c) continue;
