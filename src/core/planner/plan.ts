@@ -211,15 +211,10 @@ export function plan(request: PlanRequest): PlanResult {
       : budget.reason;
 
   const hasCurrent = p.current.some((c) => c >= 0);
-  // Churn gets its own small budget: it must run even when the search used everything.
+  // Churn gets its own budget, as large as the search's: it must run even when the search used
+  // everything, and fewer moves are worth as much to an operator as a slightly better makespan.
   const chosen = hasCurrent
-    ? leastChurn(
-        p,
-        best.assign,
-        best.makespan,
-        tolerance,
-        new Budget(Math.max(1, timeLimitMs / 4), request.now),
-      )
+    ? leastChurn(p, best.assign, best.makespan, tolerance, new Budget(Math.max(1, timeLimitMs), request.now))
     : { assign: best.assign, makespan: best.makespan, moves: countMoves(p, best.assign) };
   // Repairing the current placement can, rarely, beat the search; then it is the best found.
   if (chosen.makespan < best.makespan)
