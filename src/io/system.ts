@@ -1,0 +1,97 @@
+/**
+ * What irqkitd needs from the machine, as one interface: the real procfs/sysfs (with injectable
+ * roots) and the simulated machine both implement it, so the daemon never knows which it runs on.
+ */
+import type { ErrorCode } from '../core/errors.ts';
+
+export interface IrqDevice {
+  /** PCI address ("0000:00:1f.2") or another sysfs device name. */
+  name: string;
+  /** sysfs path relative to the sysfs root, e.g. "bus/pci/devices/0000:00:1f.2". */
+  path: string;
+  /** The device's NUMA node (sysfs numa_node), null when unknown or -1. */
+  numaNode: number | null;
+  /** CPUs local to the device (sysfs local_cpulist), null when unknown. */
+  localCpus: number[] | null;
+}
+
+export interface IrqInfo {
+  irq: string;
+  /** smp_affinity_list: the requested CPUs. */
+  affinity: number[];
+  /** effective_affinity_list: where the kernel really routes it; null where the file is missing. */
+  effective: number[] | null;
+  /** /proc/irq/N/node, null for -1 or missing. */
+  node: number | null;
+  /** affinity_hint as CPUs; null when the driver gives none (all zeros) or the file is missing. */
+  hint: number[] | null;
+  /**
+   * True when user space cannot set the affinity: kernel-managed, per-CPU or no-balancing IRQs.
+   * Known from the file mode on kernels ≥ 6.12 (0444), or from an earlier refused write;
+   * null when it cannot be known without trying.
+   */
+  managed: boolean | null;
+  /** Handler names from /proc/irq/N/<name>/ directories. */
+  actions: string[];
+  device: IrqDevice | null;
+}
+
+export interface CpuTopology {
+  online: number[];
+  isolated: number[];
+  nohzFull: number[];
+  /** NUMA node → its CPUs; one node 0 with every online CPU when the machine has no NUMA info. */
+  nodes: Map<number, number[]>;
+}
+
+export interface AffinityWrite {
+  irq: string;
+  cpu: number;
+}
+
+export interface AffinityOutcome {
+  irq: string;
+  /** The CPU asked for. */
+  cpu: number;
+  ok: boolean;
+  /** smp_affinity_list before the write (what a rollback restores). */
+  previous: number[];
+  /** smp_affinity_list after the write (or after the rollback). */
+  affinity: number[];
+  /** effective_affinity_list read back, null where missing. */
+  effective: number[] | null;
+  /**
+   * The kernel accepted the write but still routes to the old CPU: on x86 without interrupt
+   * remapping the move happens at the IRQ's next interrupt. Not a failure.
+   */
+  pending: boolean;
+  /** True when this write succeeded but was undone because another write of the batch failed. */
+  rolledBack: boolean;
+  /** Why it failed: a catalogued code (IRQ_ERR_MANAGED, IRQ_ERR_CPU_OFFLINE, …) and a message. */
+  error?: { code: ErrorCode; message: string; errno?: string };
+}
+
+export interface BatchResult {
+  ok: boolean;
+  dryRun: boolean;
+  /** Every write was undone because one failed. */
+  rolledBack: boolean;
+  outcomes: AffinityOutcome[];
+}
+
+export interface SystemAccess {
+  /** Human-readable description: "/proc and /sys", "simulated machine in /tmp/…". */
+  readonly description: string;
+  readInterrupts(): string;
+  /** IRQ numbers that have a /proc/irq/N directory, ascending. */
+  listIrqs(): string[];
+  /** Throws IRQ_ERR_UNKNOWN_IRQ when /proc/irq/N does not exist. */
+  irqInfo(irq: string): IrqInfo;
+  topology(): CpuTopology;
+  /**
+   * Pins each IRQ to one CPU (smp_affinity_list). Validates everything first; then writes in
+   * order; if one write fails, restores every earlier write of the batch. Never throws for a
+   * kernel refusal: each IRQ's outcome says what happened.
+   */
+  setAffinities(writes: readonly AffinityWrite[], options?: { dryRun?: boolean }): BatchResult;
+}
