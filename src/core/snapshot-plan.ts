@@ -15,6 +15,11 @@ export interface SnapshotPlanOptions {
   allowed?: ReadonlyMap<string, readonly number[]>;
   /** IRQs that must stay where they are (still counted on their CPU). */
   fixed?: ReadonlySet<string>;
+  /**
+   * Where IRQs are now, when known better than from the counts (the daemon reads
+   * effective_affinity_list). IRQs not in the map fall back to their busiest CPU.
+   */
+  current?: ReadonlyMap<string, number>;
   timeLimitMs?: number;
   tolerance?: number;
 }
@@ -67,7 +72,7 @@ export function planRequestFromSnapshot(snapshot: Snapshot, options: SnapshotPla
   const items: PlanItem[] = [];
   const idle: string[] = [];
   for (const [id, row] of rows) {
-    const current = dominantCpu(row, snapshot.cpus);
+    const current = options.current?.get(id) ?? dominantCpu(row, snapshot.cpus);
     if (row.total === 0 && !options.fixed?.has(id)) {
       idle.push(id);
       continue;

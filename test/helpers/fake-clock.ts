@@ -1,0 +1,37 @@
+/** A manual clock for the sampler: time moves only when a test says so, and due timers fire then. */
+export class FakeClock {
+  private t: number;
+  private timers: Array<{ at: number; fn: () => void; id: number }> = [];
+  private nextId = 1;
+
+  constructor(start = 1_700_000_000_000) {
+    this.t = start;
+  }
+
+  now = (): number => this.t;
+
+  setTimeout = (fn: () => void, ms: number): { unref(): void; id: number } => {
+    const id = this.nextId++;
+    this.timers.push({ at: this.t + ms, fn, id });
+    return { unref: () => {}, id };
+  };
+
+  clearTimeout = (handle: unknown): void => {
+    const id = (handle as { id?: number } | null)?.id;
+    this.timers = this.timers.filter((t) => t.id !== id);
+  };
+
+  /** Advances time, firing every timer that falls due, in order. */
+  advance(ms: number): void {
+    const end = this.t + ms;
+    for (;;) {
+      this.timers.sort((a, b) => a.at - b.at || a.id - b.id);
+      const next = this.timers[0];
+      if (!next || next.at > end) break;
+      this.timers.shift();
+      this.t = next.at;
+      next.fn();
+    }
+    this.t = end;
+  }
+}
