@@ -17,6 +17,8 @@ export const EXIT = {
   software: 70,
   ioError: 74,
   tempFail: 75,
+  /** The daemon refused a request that a client of the same version never sends (version skew, bug). */
+  protocol: 76,
   noPermission: 77,
 } as const;
 
@@ -52,10 +54,32 @@ export const ERROR_CODES = {
   IRQ_ERR_CPU_OFFLINE: { status: 409, exit: EXIT.partial },
   /** No interrupt vector is free on the target CPU (ENOSPC). */
   IRQ_ERR_NO_VECTOR: { status: 409, exit: EXIT.partial },
+  /** A write of a batch that was never tried because another write of the batch failed first. */
+  IRQ_ERR_NOT_ATTEMPTED: { status: 409, exit: EXIT.partial },
+  /** A write of a batch that succeeded and was then undone because a later write failed. */
+  IRQ_ERR_ROLLED_BACK: { status: 409, exit: EXIT.partial },
   /** Not allowed to write (EACCES: not root). */
   IRQ_ERR_PERMISSION: { status: 403, exit: EXIT.noPermission },
   /** Anything that should not happen. */
   IRQ_ERR_INTERNAL: { status: 500, exit: EXIT.software },
+  /** No such API endpoint. A client of the same version never asks for one, hence `protocol`. */
+  IRQ_ERR_NOT_FOUND: { status: 404, exit: EXIT.protocol },
+  /** The endpoint exists but not with this method (the response carries `Allow`). */
+  IRQ_ERR_METHOD: { status: 405, exit: EXIT.protocol },
+  /**
+   * The Host header (or absolute-form authority) is not a name this daemon listens under: a
+   * DNS-rebinding page or a misdirected client. 421 Misdirected Request says exactly that and keeps
+   * 403 meaning "you may not do this" (IRQ_ERR_READ_ONLY, IRQ_ERR_PERMISSION).
+   */
+  IRQ_ERR_HOST: { status: 421, exit: EXIT.protocol },
+  /** A mutating request without `Content-Type: application/json` (also the cross-site form defence). */
+  IRQ_ERR_MEDIA_TYPE: { status: 415, exit: EXIT.protocol },
+  /** The request body is over the daemon's size cap. */
+  IRQ_ERR_BODY_TOO_LARGE: { status: 413, exit: EXIT.dataError },
+  /** The daemon runs with --read-only and refuses every change. */
+  IRQ_ERR_READ_ONLY: { status: 403, exit: EXIT.noPermission },
+  /** Not possible yet (not enough history sampled, shutting down); retrying later may succeed. */
+  IRQ_ERR_UNAVAILABLE: { status: 503, exit: EXIT.tempFail },
 } as const satisfies Record<string, CodeSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

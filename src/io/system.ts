@@ -40,6 +40,11 @@ export interface CpuTopology {
   online: number[];
   isolated: number[];
   nohzFull: number[];
+  /**
+   * CPUs the kernel could ever bring online (sysfs `possible`); absent where the file is missing.
+   * A CPU in here but not online is offline; one outside it does not exist.
+   */
+  possible?: number[];
   /** NUMA node → its CPUs; one node 0 with every online CPU when the machine has no NUMA info. */
   nodes: Map<number, number[]>;
 }
@@ -53,6 +58,7 @@ export interface AffinityOutcome {
   irq: string;
   /** The CPU asked for. */
   cpu: number;
+  /** The IRQ is now set as asked (in a dry run: would be). False for a write that was undone. */
   ok: boolean;
   /** smp_affinity_list before the write (what a rollback restores). */
   previous: number[];
@@ -67,14 +73,22 @@ export interface AffinityOutcome {
   pending: boolean;
   /** True when this write succeeded but was undone because another write of the batch failed. */
   rolledBack: boolean;
-  /** Why it failed: a catalogued code (IRQ_ERR_MANAGED, IRQ_ERR_CPU_OFFLINE, …) and a message. */
+  /**
+   * Why it is not ok: a catalogued code (IRQ_ERR_MANAGED, IRQ_ERR_CPU_OFFLINE, …), a message and
+   * the kernel's errno when a write failed. The other writes of a failed batch say
+   * IRQ_ERR_ROLLED_BACK (written, then restored) or IRQ_ERR_NOT_ATTEMPTED (never written).
+   */
   error?: { code: ErrorCode; message: string; errno?: string };
 }
 
 export interface BatchResult {
   ok: boolean;
   dryRun: boolean;
-  /** Every write was undone because one failed. */
+  /**
+   * A write failed and every earlier write of the batch was undone. False when nothing had to be
+   * undone (the first write failed, or validation refused the batch) and when an undo failed (its
+   * outcome then carries that error).
+   */
   rolledBack: boolean;
   outcomes: AffinityOutcome[];
 }

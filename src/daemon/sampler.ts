@@ -1,0 +1,175 @@
+/**
+ * Reads /proc/interrupts every interval into a bounded history. Window queries are answered from
+ * that history at once; only when the daemon has run for less time than the window does a
+ * query wait (up to a limit), or answer with what there is when the caller says wait=false.
+ */
+import { IrqkitError } from '../core/errors.ts';
+import { DeltaHistory, sparseInterval, type WindowSnapshot } from '../core/history.ts';
+import { parseInterrupts } from '../core/parse-interrupts.ts';
+import { diffSnapshots } from '../core/rates.ts';
+import type { Snapshot } from '../core/snapshot.ts';
+
+export interface SamplerClock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): { unref?(): void };
+  clearTimeout(handle: unknown): void;
+}
+
+export const realClock: SamplerClock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+};
+
+export interface SamplerOptions {
+  read(): string;
+  intervalMs: number;
+  retentionMs: number;
+  clock?: SamplerClock;
+  /** Called after every sample, e.g. to re-apply pins or update metrics. */
+  onSample?(snapshot: Snapshot): void;
+  onError?(error: IrqkitError): void;
+}
+
+export interface SamplerHealth {
+  samples: number;
+  lastSampleAt: number | null;
+  lastError: { code: string; message: string; at: number } | null;
+  historySeconds: number;
+  storedCounters: number;
+}
+
+export class Sampler {
+  private readonly options: SamplerOptions;
+  private readonly clock: SamplerClock;
+  private readonly history: DeltaHistory;
+  private latest: { at: number; snapshot: Snapshot; text: string } | null = null;
+  private timer: unknown = null;
+  private samples = 0;
+  private lastError: SamplerHealth['lastError'] = null;
+  private waiters: Array<() => void> = [];
+  private running = false;
+
+  constructor(options: SamplerOptions) {
+    this.options = options;
+    this.clock = options.clock ?? realClock;
+    this.history = new DeltaHistory(options.retentionMs);
+  }
+
+  /** Takes the first sample synchronously (so a bad procfs fails start-up), then keeps sampling. */
+  start(): void {
+    this.sampleOnce();
+    if (!this.latest) throw this.lastErrorAsError();
+    this.running = true;
+    this.schedule();
+  }
+
+  stop(): void {
+    this.running = false;
+    if (this.timer !== null) this.clock.clearTimeout(this.timer);
+    this.timer = null;
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  private schedule(): void {
+    if (!this.running) return;
+    const handle = this.clock.setTimeout(() => {
+      this.sampleOnce();
+      this.schedule();
+    }, this.options.intervalMs);
+    handle.unref?.();
+    this.timer = handle;
+  }
+
+  private lastErrorAsError(): IrqkitError {
+    const e = this.lastError;
+    return new IrqkitError(
+      (e?.code as IrqkitError['code'] | undefined) ?? 'IRQ_ERR_FILE_READ',
+      e?.message ?? 'no sample yet',
+    );
+  }
+
+  /** One read, parse and diff. Failures are recorded and reported, never thrown to the timer. */
+  sampleOnce(): void {
+    const at = this.clock.now();
+    let text: string;
+    let snapshot: Snapshot;
+    try {
+      text = this.options.read();
+      snapshot = parseInterrupts(text);
+    } catch (e) {
+      const err =
+        e instanceof IrqkitError
+          ? e
+          : new IrqkitError('IRQ_ERR_FILE_READ', `reading interrupts failed: ${String(e)}`);
+      this.lastError = { code: err.code, message: err.message, at };
+      this.options.onError?.(err);
+      return;
+    }
+    const prev = this.latest;
+    if (prev) {
+      const delta = diffSnapshots(prev.snapshot, snapshot, { seconds: (at - prev.at) / 1000 });
+      this.history.add(sparseInterval(prev.at, at, delta), snapshot);
+    }
+    this.latest = { at, snapshot, text };
+    this.samples++;
+    this.options.onSample?.(snapshot);
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  current(): { at: number; snapshot: Snapshot; text: string } {
+    if (!this.latest) throw new IrqkitError('IRQ_ERR_UNAVAILABLE', 'no sample has been taken yet');
+    return this.latest;
+  }
+
+  health(): SamplerHealth {
+    const oldest = this.history.oldest;
+    const newest = this.history.newest;
+    return {
+      samples: this.samples,
+      lastSampleAt: this.latest?.at ?? null,
+      lastError: this.lastError,
+      historySeconds: oldest !== undefined && newest !== undefined ? (newest - oldest) / 1000 : 0,
+      storedCounters: this.history.storedCounters(),
+    };
+  }
+
+  /**
+   * The interrupts of the last `ms` milliseconds. With `wait`, a window longer than the history
+   * so far waits for enough samples, at most `maxWaitMs`; without it (or after the wait), the
+   * answer covers what there is and says so (`complete: false`).
+   */
+  async window(
+    ms: number,
+    options: { wait: boolean; maxWaitMs: number; signal?: AbortSignal },
+  ): Promise<WindowSnapshot> {
+    if (ms > this.options.retentionMs) {
+      throw new IrqkitError(
+        'IRQ_ERR_USAGE',
+        `a window of ${ms / 1000} s is longer than the ${this.options.retentionMs / 1000} s of history kept (--retention)`,
+      );
+    }
+    const deadline = this.clock.now() + options.maxWaitMs;
+    for (;;) {
+      const latest = this.latest;
+      const win = latest ? this.history.window(ms, latest.snapshot) : undefined;
+      if (win && (win.complete || !options.wait)) return win;
+      if (!options.wait && !win) {
+        throw new IrqkitError('IRQ_ERR_UNAVAILABLE', 'no interval has been sampled yet; retry in a moment', {
+          retryAfterSeconds: Math.ceil(this.options.intervalMs / 1000),
+        });
+      }
+      if (!this.running || this.clock.now() >= deadline || options.signal?.aborted) {
+        if (win) return win;
+        throw new IrqkitError('IRQ_ERR_UNAVAILABLE', 'no interval has been sampled yet; retry in a moment', {
+          retryAfterSeconds: Math.ceil(this.options.intervalMs / 1000),
+        });
+      }
+      await new Promise<void>((resolve) => {
+        this.waiters.push(resolve);
+        const left = Math.max(0, deadline - this.clock.now());
+        this.clock.setTimeout(resolve, left).unref?.();
+      });
+    }
+  }
+}

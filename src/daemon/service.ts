@@ -1,0 +1,362 @@
+/**
+ * What irqkitd does, independent of HTTP: distribution over a window, IRQ details, affinity
+ * writes and plans. Route handlers are thin adapters over this, so tests can drive it directly.
+ */
+import { formatCpuList } from '../core/cpuset.ts';
+import { IrqkitError } from '../core/errors.ts';
+import type { WindowSnapshot } from '../core/history.ts';
+import { type BalanceMetrics, balanceMetrics } from '../core/metrics.ts';
+import { type PlanResult, plan } from '../core/planner/plan.ts';
+import { type InterruptRow, rowKey, rowName, type Snapshot } from '../core/snapshot.ts';
+import { dominantCpu, planRequestFromSnapshot } from '../core/snapshot-plan.ts';
+import type { AffinityWrite, BatchResult, CpuTopology, IrqInfo, SystemAccess } from '../io/system.ts';
+import type { Sampler } from './sampler.ts';
+
+export type NumaPolicy = 'strict' | 'prefer' | 'ignore';
+
+export interface ServiceOptions {
+  system: SystemAccess;
+  sampler: Sampler;
+  /** IRQs the operator banned from balancing: plans leave them where they are. */
+  bannedIrqs: ReadonlySet<string>;
+  /** The longest a window query may wait for history, in ms. */
+  maxWaitMs: number;
+}
+
+export interface WindowInfo {
+  start: string;
+  end: string;
+  seconds: number;
+  complete: boolean;
+  requestedSeconds: number;
+}
+
+function windowInfo(w: WindowSnapshot, requestedMs: number): WindowInfo {
+  return {
+    start: new Date(w.start).toISOString(),
+    end: new Date(w.end).toISOString(),
+    seconds: w.seconds,
+    complete: w.complete,
+    requestedSeconds: requestedMs / 1000,
+  };
+}
+
+const perSecond = (n: number, seconds: number): number =>
+  seconds > 0 ? Math.round((n / seconds) * 1000) / 1000 : 0;
+
+export class IrqService {
+  private readonly o: ServiceOptions;
+
+  constructor(options: ServiceOptions) {
+    this.o = options;
+  }
+
+  get system(): SystemAccess {
+    return this.o.system;
+  }
+
+  interrupts(): { at: string; snapshot: Snapshot; text: string } {
+    const cur = this.o.sampler.current();
+    return { at: new Date(cur.at).toISOString(), snapshot: cur.snapshot, text: cur.text };
+  }
+
+  async window(ms: number, wait: boolean, signal?: AbortSignal): Promise<WindowSnapshot> {
+    return this.o.sampler.window(ms, { wait, maxWaitMs: this.o.maxWaitMs, ...(signal ? { signal } : {}) });
+  }
+
+  async distribution(ms: number, wait: boolean, signal?: AbortSignal) {
+    const w = await this.window(ms, wait, signal);
+    const s = w.snapshot;
+    const cpuTotals = new Array<number>(s.cpus.length).fill(0);
+    const irqs = s.rows
+      .filter((r) => r.numeric)
+      .map((r) => {
+        r.counts.forEach((c, i) => {
+          if (i < cpuTotals.length) cpuTotals[i] = (cpuTotals[i] as number) + c;
+        });
+        return {
+          irq: r.label,
+          name: rowName(r),
+          chip: r.chip ?? null,
+          perCpu: r.counts,
+          total: r.total,
+          ratePerSecond: perSecond(r.total, w.seconds),
+        };
+      });
+    const named = s.rows
+      .filter((r) => !r.numeric)
+      .map((r) => ({
+        row: rowKey(r),
+        description: r.description ?? '',
+        perCpu: r.counts.length === s.cpus.length ? r.counts : null,
+        total: r.total,
+        ratePerSecond: perSecond(r.total, w.seconds),
+      }));
+    const total = cpuTotals.reduce((a, b) => a + b, 0);
+    return {
+      window: windowInfo(w, ms),
+      cpus: s.cpus,
+      irqs,
+      named,
+      cpuTotals: s.cpus.map((cpu, i) => ({
+        cpu,
+        interrupts: cpuTotals[i] ?? 0,
+        share: total > 0 ? (cpuTotals[i] ?? 0) / total : 0,
+        ratePerSecond: perSecond(cpuTotals[i] ?? 0, w.seconds),
+      })),
+      total,
+      ratePerSecond: perSecond(total, w.seconds),
+    };
+  }
+
+  async cpus(ms: number, wait: boolean, signal?: AbortSignal) {
+    const d = await this.distribution(ms, wait, signal);
+    return { window: d.window, cpus: d.cpuTotals, total: d.total, ratePerSecond: d.ratePerSecond };
+  }
+
+  /** IRQ details joined with the latest snapshot's names and a recent rate. */
+  async irqs(rateWindowMs: number): Promise<IrqDetails[]> {
+    const rates = await this.recentRates(rateWindowMs);
+    const rows = this.rowsByLabel();
+    return this.o.system
+      .listIrqs()
+      .map((irq) => this.details(this.o.system.irqInfo(irq), rows.get(irq), rates));
+  }
+
+  async irq(irq: string, rateWindowMs: number): Promise<IrqDetails> {
+    const info = this.o.system.irqInfo(irq);
+    const rates = await this.recentRates(rateWindowMs);
+    return this.details(info, this.rowsByLabel().get(irq), rates);
+  }
+
+  private rowsByLabel(): Map<string, InterruptRow> {
+    const m = new Map<string, InterruptRow>();
+    for (const r of this.o.sampler.current().snapshot.rows)
+      if (r.numeric && r.occurrence === 0) m.set(r.label, r);
+    return m;
+  }
+
+  private async recentRates(ms: number): Promise<{ rates: Map<string, number>; seconds: number }> {
+    try {
+      const w = await this.o.sampler.window(ms, { wait: false, maxWaitMs: 0 });
+      const rates = new Map<string, number>();
+      for (const r of w.snapshot.rows) if (r.numeric) rates.set(r.label, perSecond(r.total, w.seconds));
+      return { rates, seconds: w.seconds };
+    } catch {
+      return { rates: new Map(), seconds: 0 };
+    }
+  }
+
+  private details(
+    info: IrqInfo,
+    row: InterruptRow | undefined,
+    rates: { rates: Map<string, number>; seconds: number },
+  ): IrqDetails {
+    return {
+      irq: info.irq,
+      name: row ? rowName(row) : info.actions.join(', '),
+      chip: row?.chip ?? null,
+      hwirq: row?.hwirq ?? null,
+      device: info.device,
+      affinity: formatCpuList(info.affinity),
+      effectiveAffinity: info.effective === null ? null : formatCpuList(info.effective),
+      node: info.node,
+      affinityHint: info.hint === null ? null : formatCpuList(info.hint),
+      managed: info.managed,
+      banned: this.o.bannedIrqs.has(info.irq),
+      ratePerSecond: rates.rates.get(info.irq) ?? 0,
+      rateWindowSeconds: rates.seconds,
+      total: row?.total ?? 0,
+    };
+  }
+
+  setAffinity(irq: string, cpu: number): BatchResult {
+    return this.o.system.setAffinities([{ irq, cpu }]);
+  }
+
+  applyBatch(writes: readonly AffinityWrite[], dryRun: boolean): BatchResult {
+    return this.o.system.setAffinities(writes, { dryRun });
+  }
+
+  /**
+   * A plan from measured rates. Kernel-managed and banned IRQs stay where they are (their load
+   * still counts); isolated and nohz_full CPUs are left out unless named in `cpus`; `numa`
+   * keeps each device's IRQs on its own node's CPUs (`prefer`: only where that node has planned
+   * CPUs; `strict`: always, an IRQ whose node has none is left where it is).
+   */
+  async plan(request: PlanQuery, signal?: AbortSignal): Promise<DaemonPlan> {
+    const w = await this.window(request.windowMs, request.wait, signal);
+    const topo = this.o.system.topology();
+    const online = new Set(topo.online);
+    let cpus: number[];
+    if (request.cpus) {
+      for (const c of request.cpus) {
+        if (!online.has(c))
+          throw new IrqkitError('IRQ_ERR_UNKNOWN_CPU', `CPU ${c} is not online`, { cpu: c });
+      }
+      cpus = [...request.cpus];
+    } else {
+      const excluded = new Set([...topo.isolated, ...topo.nohzFull]);
+      cpus = w.snapshot.cpus.filter((c) => online.has(c) && !excluded.has(c));
+    }
+    const fixed = new Set<string>();
+    const current = new Map<string, number>();
+    const allowed = new Map<string, number[]>();
+    const notes: string[] = [];
+    const numericRows = w.snapshot.rows.filter((r) => r.numeric && r.occurrence === 0);
+    for (const row of numericRows) {
+      let info: IrqInfo;
+      try {
+        info = this.o.system.irqInfo(row.label);
+      } catch {
+        // No /proc/irq/N (the IRQ went away, or chained): it cannot be moved.
+        const dom = dominantCpu(row, w.snapshot.cpus);
+        if (dom !== undefined) {
+          fixed.add(row.label);
+          current.set(row.label, dom);
+        }
+        continue;
+      }
+      const here = info.effective?.[0] ?? info.affinity[0];
+      if (here !== undefined) current.set(row.label, here);
+      if (info.managed === true || this.o.bannedIrqs.has(row.label)) {
+        if (here !== undefined) fixed.add(row.label);
+        continue;
+      }
+      if (
+        request.numa !== 'ignore' &&
+        info.device?.numaNode !== null &&
+        info.device?.numaNode !== undefined
+      ) {
+        const nodeCpus = (topo.nodes.get(info.device.numaNode) ?? []).filter((c) => cpus.includes(c));
+        if (nodeCpus.length > 0) allowed.set(row.label, nodeCpus);
+        else if (request.numa === 'strict' && here !== undefined) {
+          fixed.add(row.label);
+          notes.push(
+            `IRQ ${row.label}: NUMA node ${info.device.numaNode} has no planned CPU; left where it is`,
+          );
+        }
+      }
+    }
+    const {
+      request: planRequest,
+      rows,
+      idle,
+    } = planRequestFromSnapshot(
+      { ...w.snapshot, cpus: w.snapshot.cpus },
+      {
+        cpus,
+        allowed,
+        fixed,
+        current,
+        ...(request.timeLimitMs !== undefined ? { timeLimitMs: request.timeLimitMs } : {}),
+        ...(request.tolerance !== undefined ? { tolerance: request.tolerance } : {}),
+      },
+    );
+    const result = plan(planRequest);
+    // "Before" is what the CPUs really serviced in the window, not a model of it.
+    const posOf = new Map(w.snapshot.cpus.map((c, i) => [c, i]));
+    const before = cpus.map((c) => {
+      const pos = posOf.get(c);
+      let sum = 0;
+      if (pos !== undefined) for (const r of numericRows) sum += r.counts[pos] ?? 0;
+      return sum;
+    });
+    return {
+      window: windowInfo(w, request.windowMs),
+      cpus,
+      numa: request.numa,
+      assignments: result.assignments.map((a) => ({
+        irq: a.id,
+        name: rows.get(a.id) ? rowName(rows.get(a.id) as InterruptRow) : '',
+        load: a.load,
+        current: a.current ?? null,
+        cpu: a.cpu,
+        moved: a.moved,
+        fixed: a.fixed,
+        ...(allowed.has(a.id) ? { allowed: formatCpuList(allowed.get(a.id) as number[]) } : {}),
+      })),
+      moves: result.assignments.filter((a) => a.moved).map((a) => ({ irq: a.id, cpu: a.cpu })),
+      before: {
+        cpus: cpus.map((cpu, i) => ({ cpu, load: before[i] ?? 0 })),
+        metrics: balanceMetrics(before, result.metrics.lowerBound),
+      },
+      after: { cpus: result.cpus, metrics: result.metrics },
+      idle,
+      method: result.method,
+      baselines: result.baselines,
+      search: result.search,
+      notes,
+      topology: describeTopology(topo),
+    };
+  }
+
+  async applyPlan(
+    request: PlanQuery,
+    dryRun: boolean,
+    signal?: AbortSignal,
+  ): Promise<{ plan: DaemonPlan; result: BatchResult }> {
+    const p = await this.plan(request, signal);
+    return { plan: p, result: this.o.system.setAffinities(p.moves, { dryRun }) };
+  }
+}
+
+function describeTopology(t: CpuTopology) {
+  return {
+    online: formatCpuList(t.online),
+    isolated: formatCpuList(t.isolated),
+    nohzFull: formatCpuList(t.nohzFull),
+    nodes: [...t.nodes].map(([node, cpus]) => ({ node, cpus: formatCpuList(cpus) })),
+  };
+}
+
+export interface PlanQuery {
+  windowMs: number;
+  wait: boolean;
+  cpus?: number[];
+  numa: NumaPolicy;
+  timeLimitMs?: number;
+  tolerance?: number;
+}
+
+export interface IrqDetails {
+  irq: string;
+  name: string;
+  chip: string | null;
+  hwirq: string | null;
+  device: IrqInfo['device'];
+  affinity: string;
+  effectiveAffinity: string | null;
+  node: number | null;
+  affinityHint: string | null;
+  managed: boolean | null;
+  banned: boolean;
+  ratePerSecond: number;
+  rateWindowSeconds: number;
+  total: number;
+}
+
+export interface DaemonPlan {
+  window: WindowInfo;
+  cpus: number[];
+  numa: NumaPolicy;
+  assignments: Array<{
+    irq: string;
+    name: string;
+    load: number;
+    current: number | null;
+    cpu: number;
+    moved: boolean;
+    fixed: boolean;
+    allowed?: string;
+  }>;
+  moves: AffinityWrite[];
+  before: { cpus: Array<{ cpu: number; load: number }>; metrics: BalanceMetrics };
+  after: { cpus: PlanResult['cpus']; metrics: PlanResult['metrics'] };
+  idle: string[];
+  method: PlanResult['method'];
+  baselines: PlanResult['baselines'];
+  search: PlanResult['search'];
+  notes: string[];
+  topology: ReturnType<typeof describeTopology>;
+}
