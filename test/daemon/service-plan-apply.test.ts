@@ -2,11 +2,12 @@
  * The whole loop on a simulated machine: sample → plan → apply → sample again → balanced.
  */
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Sampler } from '../../src/daemon/sampler.ts';
 import { IrqService } from '../../src/daemon/service.ts';
 import { defaultSimSpec } from '../../src/sim/spec.ts';
 import { FakeClock } from '../helpers/fake-clock.ts';
+import { after } from '../helpers/node-test-hooks.ts';
 import { tempMachine } from '../helpers/sim.ts';
 
 function rig(spec = defaultSimSpec(8, 2), banned: string[] = []) {

@@ -1,0 +1,67 @@
+/**
+ * Path and query values arrive as strings; these turn them into what the schema expects, by
+ * strict rules instead of TypeBox's `Value.Convert`, which turns '0x10' into 16, ' 12 ' into 12
+ * and '1e23' into an "integer": an IRQ number must be written as decimal digits and fit a double
+ * exactly. A string that does not fit is passed on unchanged for the schema check to report.
+ */
+import type { TSchema } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+
+export type Coercer = (raw: string) => unknown;
+
+/** A value that is recognisably meant as the type but unusable (an integer beyond 2^53). */
+export class CoerceError extends Error {}
+
+interface SchemaShape {
+  type?: unknown;
+  const?: unknown;
+  anyOf?: unknown[];
+}
+
+const INTEGER = /^-?\d{1,16}$/;
+const DECIMAL = /^-?\d{1,30}(\.\d{1,30})?([eE][+-]?\d{1,3})?$/;
+
+export function coercerFor(schema: unknown): Coercer {
+  const s = (schema ?? {}) as SchemaShape;
+  if (Array.isArray(s.anyOf)) {
+    // A union of e.g. an integer and the literal 'all': the first member that accepts the coerced
+    // value wins; a string that none accepts is passed on so the checker can report it.
+    const members = s.anyOf.map((m) => ({
+      coerce: coercerFor(m),
+      check: TypeCompiler.Compile(m as TSchema),
+    }));
+    return (raw) => {
+      for (const m of members) {
+        try {
+          const v = m.coerce(raw);
+          if (m.check.Check(v)) return v;
+        } catch (e) {
+          if (!(e instanceof CoerceError)) throw e;
+        }
+      }
+      return raw;
+    };
+  }
+  const type = s.const !== undefined ? typeof s.const : s.type;
+  switch (type) {
+    case 'integer':
+      return (raw) => {
+        if (!/^-?\d+$/.test(raw)) return raw;
+        const n = Number(raw);
+        if (!INTEGER.test(raw) || !Number.isSafeInteger(n)) {
+          throw new CoerceError(`Expected an integer of at most ${Number.MAX_SAFE_INTEGER}`);
+        }
+        return n;
+      };
+    case 'number':
+      return (raw) => {
+        if (!DECIMAL.test(raw)) return raw;
+        const n = Number(raw);
+        return Number.isFinite(n) ? n : raw;
+      };
+    case 'boolean':
+      return (raw) => (raw === 'true' || raw === '1' ? true : raw === 'false' || raw === '0' ? false : raw);
+    default:
+      return (raw) => raw;
+  }
+}
