@@ -4,6 +4,7 @@ import { build } from 'esbuild';
 
 const entries = {
   irqkit: 'src/cli/bin.ts',
+  irqkitd: 'src/daemon/bin.ts',
 };
 
 const quiet = process.argv.includes('--quiet');

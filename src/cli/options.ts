@@ -3,6 +3,7 @@
  * that declaration, so help can never drift from what is accepted.
  */
 import { parseArgs } from 'node:util';
+import { parseDuration } from '../core/duration.ts';
 import { IrqkitError } from '../core/errors.ts';
 
 export interface OptionSpec {
@@ -119,17 +120,9 @@ export function stringList(values: OptionValues, name: string): string[] {
   return typeof v === 'string' ? [v] : [];
 }
 
-/** "250", "250ms", "1.5s" → milliseconds. */
+/** "250", "250ms", "1.5s", "1m" → milliseconds (a bare number is milliseconds, as it always was). */
 export function parseDurationMs(text: string, flag: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s)?\s*$/.exec(text);
-  const value = m ? Number(m[1]) * (m[2] === 's' ? 1000 : 1) : Number.NaN;
-  if (!(value > 0)) {
-    throw new IrqkitError(
-      'IRQ_ERR_USAGE',
-      `${flag} takes a positive duration such as 250ms or 2s, not '${text}'`,
-    );
-  }
-  return value;
+  return parseDuration(text, flag, 'ms');
 }
 
 /** "0.5%" or "0.5" (both half a percent) → 0.005. */

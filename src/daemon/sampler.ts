@@ -6,7 +6,7 @@
 import { IrqkitError } from '../core/errors.ts';
 import { DeltaHistory, sparseInterval, type WindowSnapshot } from '../core/history.ts';
 import { parseInterrupts } from '../core/parse-interrupts.ts';
-import { diffSnapshots } from '../core/rates.ts';
+import { type Delta, diffSnapshots } from '../core/rates.ts';
 import type { Snapshot } from '../core/snapshot.ts';
 
 export interface SamplerClock {
@@ -26,8 +26,10 @@ export interface SamplerOptions {
   intervalMs: number;
   retentionMs: number;
   clock?: SamplerClock;
-  /** Called after every sample, e.g. to re-apply pins or update metrics. */
+  /** Called after every sample, e.g. to re-apply pins. */
   onSample?(snapshot: Snapshot): void;
+  /** Called with each interval's wrap-corrected delta, e.g. to keep 64-bit totals for /metrics. */
+  onDelta?(delta: Delta): void;
   onError?(error: IrqkitError): void;
 }
 
@@ -110,6 +112,7 @@ export class Sampler {
     if (prev) {
       const delta = diffSnapshots(prev.snapshot, snapshot, { seconds: (at - prev.at) / 1000 });
       this.history.add(sparseInterval(prev.at, at, delta), snapshot);
+      this.options.onDelta?.(delta);
     }
     this.latest = { at, snapshot, text };
     this.samples++;
@@ -132,6 +135,11 @@ export class Sampler {
       historySeconds: oldest !== undefined && newest !== undefined ? (newest - oldest) / 1000 : 0,
       storedCounters: this.history.storedCounters(),
     };
+  }
+
+  /** The window from the history as it is now, without waiting; undefined before two samples. */
+  windowNow(ms: number): WindowSnapshot | undefined {
+    return this.latest ? this.history.window(ms, this.latest.snapshot) : undefined;
   }
 
   /**

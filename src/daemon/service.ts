@@ -10,7 +10,7 @@ import { type PlanResult, plan } from '../core/planner/plan.ts';
 import { type InterruptRow, rowKey, rowName, type Snapshot } from '../core/snapshot.ts';
 import { dominantCpu, planRequestFromSnapshot } from '../core/snapshot-plan.ts';
 import type { AffinityWrite, BatchResult, CpuTopology, IrqInfo, SystemAccess } from '../io/system.ts';
-import type { Sampler } from './sampler.ts';
+import type { Sampler, SamplerHealth } from './sampler.ts';
 
 export type NumaPolicy = 'strict' | 'prefer' | 'ignore';
 
@@ -53,6 +53,10 @@ export class IrqService {
 
   get system(): SystemAccess {
     return this.o.system;
+  }
+
+  samplerHealth(): SamplerHealth {
+    return this.o.sampler.health();
   }
 
   interrupts(): { at: string; snapshot: Snapshot; text: string } {

@@ -1,4 +1,5 @@
 import { parseCpuList } from '../../core/cpuset.ts';
+import { parseDuration } from '../../core/duration.ts';
 import { IrqkitError } from '../../core/errors.ts';
 import { type PlanResult, plan } from '../../core/planner/plan.ts';
 import { rowName } from '../../core/snapshot.ts';
@@ -119,7 +120,8 @@ export async function balanceCommand(
       ? await sampleSnapshot(io, {
           strict,
           procRoot: stringOption(values, 'procfs'),
-          intervalMs: interval === undefined ? DEFAULT_INTERVAL_MS : parseDurationMs(interval, '--interval'),
+          intervalMs:
+            interval === undefined ? DEFAULT_INTERVAL_MS : parseDuration(interval, '--interval', 's'),
         })
       : await loadSnapshot(io, file, { strict });
   reportWarnings(io, loaded);

@@ -37,6 +37,8 @@ export interface ApiServerOptions {
    * listen(); a server started any other way then accepts no Host at all.
    */
   allowedHosts?: readonly string[];
+  /** More Host values to accept on top of the computed ones (--allow-host, for a public address). */
+  extraHosts?: readonly string[];
   /** Bytes; 64 KiB when absent. */
   bodyLimit?: number;
   /** The whole request (headers and body) must arrive within this; 30 s when absent. */
@@ -261,7 +263,9 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
       }
       if (options.allowedHosts === undefined) {
         const port = 'port' in bound ? bound.port : undefined;
-        allowed = new Set(allowedHostsFor(bound, port).map((h) => h.toLowerCase()));
+        allowed = new Set(
+          [...allowedHostsFor(bound, port), ...(options.extraHosts ?? [])].map((h) => h.toLowerCase()),
+        );
       }
       return bound;
     },

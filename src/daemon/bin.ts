@@ -1,0 +1,22 @@
+/** The `irqkitd` executable: binds runDaemon() to the real process and its signals. */
+import { runDaemon } from './main.ts';
+
+const stopSignal = new Promise<string>((resolve) => {
+  for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(sig, () => resolve(sig));
+});
+
+runDaemon(process.argv.slice(2), {
+  stdout: (t) => process.stdout.write(t),
+  stderr: (t) => process.stderr.write(t),
+  stopSignal,
+}).then(
+  (code) => {
+    process.exitCode = code;
+    // Timers of a simulated machine or lingering sockets must not keep a stopped daemon alive.
+    setTimeout(() => process.exit(code), 2000).unref();
+  },
+  (e: unknown) => {
+    process.stderr.write(`irqkitd: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(70);
+  },
+);

@@ -1,0 +1,181 @@
+/**
+ * `irqkitd` command line → a running daemon. `runDaemon(argv, io)` resolves with an exit code
+ * when the daemon stops (on the signal io.onStop delivers), so it is testable without a process.
+ */
+
+import { type CommandSpec, commandHelp, parseCommandArgs, stringList, stringOption } from '../cli/options.ts';
+import { parseDuration } from '../core/duration.ts';
+import { EXIT, IrqkitError, toIrqkitError } from '../core/errors.ts';
+import { createSystem } from '../io/create-system.ts';
+import type { SystemAccess } from '../io/system.ts';
+import { createSimulatedMachine } from '../sim/machine.ts';
+import { loadSimSpec } from '../sim/spec.ts';
+import { startDaemon } from './daemon.ts';
+import { DEFAULT_LISTEN, parseListen } from './listen.ts';
+
+declare const IRQKIT_VERSION: string | undefined;
+const VERSION = typeof IRQKIT_VERSION === 'string' ? IRQKIT_VERSION : 'dev';
+
+export const daemonSpec: CommandSpec = {
+  name: 'irqkitd',
+  summary:
+    'Samples /proc/interrupts continuously and serves a REST/JSON API: the interrupt distribution over\n' +
+    'a time window, IRQ details, affinity writes (one CPU per IRQ, all-or-nothing batches) and plans.\n' +
+    'Runs as root to write /proc/irq. --simulate runs on a simulated machine instead (no root needed).',
+  usage: 'irqkitd [options]',
+  maxPositionals: 0,
+  options: {
+    listen: {
+      type: 'string',
+      multiple: true,
+      arg: 'ADDR',
+      description: `HOST:PORT, [V6]:PORT, :PORT or a Unix socket path (default ${DEFAULT_LISTEN})`,
+    },
+    'allow-host': {
+      type: 'string',
+      multiple: true,
+      arg: 'NAME',
+      description: 'also accept this Host header (e.g. the name of a non-loopback --listen address)',
+    },
+    interval: { type: 'string', arg: 'DURATION', description: 'sampling interval (default 1s)' },
+    retention: {
+      type: 'string',
+      arg: 'DURATION',
+      description: 'history kept for window queries (default 15m)',
+    },
+    'max-wait': {
+      type: 'string',
+      arg: 'DURATION',
+      description: 'longest a window query waits for history it does not have yet (default 60s)',
+    },
+    procfs: { type: 'string', arg: 'DIR', description: 'procfs root (default /proc)' },
+    sysfs: { type: 'string', arg: 'DIR', description: 'sysfs root (default /sys)' },
+    simulate: {
+      type: 'string',
+      arg: '[SPEC]',
+      description: "run on a simulated machine: '' or e.g. 16cpu,2node, inline JSON, or a JSON file",
+    },
+    'read-only': { type: 'boolean', description: 'refuse every change (403 IRQ_ERR_READ_ONLY)' },
+    ban: {
+      type: 'string',
+      multiple: true,
+      arg: 'IRQ',
+      description: 'never move this IRQ in plans (comma lists too)',
+    },
+    'metrics-irq-cpu': {
+      type: 'boolean',
+      description: 'also export IRQ×CPU series in /metrics (~IRQs×CPUs series: 1.2 M on 1,152 CPUs)',
+    },
+    version: { type: 'boolean', short: 'V', description: 'print the version' },
+  },
+};
+
+export interface DaemonIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  /** Resolves when the daemon should stop (SIGTERM/SIGINT in bin.ts). */
+  stopSignal: Promise<string>;
+  /** Called once listening, with the URLs (tests read the port from here). */
+  onListening?(urls: string[]): void;
+}
+
+/** `--simulate` may come without a value; parseArgs needs one, so give it ''. */
+function normaliseArgv(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  argv.forEach((a, i) => {
+    out.push(a);
+    const next = argv[i + 1];
+    if (a === '--simulate' && (next === undefined || next.startsWith('--'))) out.push('');
+  });
+  return out;
+}
+
+function parseBans(values: string[]): Set<string> {
+  const banned = new Set<string>();
+  for (const v of values) {
+    for (const part of v.split(',')) {
+      const t = part.trim();
+      if (!/^\d{1,7}$/.test(t)) throw new IrqkitError('IRQ_ERR_USAGE', `--ban takes IRQ numbers, not '${v}'`);
+      banned.add(t);
+    }
+  }
+  return banned;
+}
+
+export async function runDaemon(argv: readonly string[], io: DaemonIo): Promise<number> {
+  const log = (entry: Record<string, unknown>): void => {
+    io.stderr(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`);
+  };
+  let cleanup: (() => void) | undefined;
+  try {
+    const { values } = parseCommandArgs(daemonSpec, normaliseArgv(argv));
+    if (values.help === true) {
+      io.stdout(commandHelp(daemonSpec));
+      return EXIT.ok;
+    }
+    if (values.version === true) {
+      io.stdout(`irqkitd ${VERSION}\n`);
+      return EXIT.ok;
+    }
+    const simulate = stringOption(values, 'simulate');
+    const procfs = stringOption(values, 'procfs');
+    const sysfs = stringOption(values, 'sysfs');
+    if (simulate !== undefined && (procfs !== undefined || sysfs !== undefined)) {
+      throw new IrqkitError(
+        'IRQ_ERR_USAGE',
+        '--simulate makes its own procfs and sysfs; drop --procfs/--sysfs',
+      );
+    }
+    const intervalMs = parseDuration(stringOption(values, 'interval') ?? '1s', '--interval');
+    const retentionMs = parseDuration(stringOption(values, 'retention') ?? '15m', '--retention');
+    const maxWaitMs = parseDuration(stringOption(values, 'max-wait') ?? '60s', '--max-wait');
+    if (retentionMs < 2 * intervalMs) {
+      throw new IrqkitError('IRQ_ERR_USAGE', '--retention must hold at least two --interval samples');
+    }
+    const listen = (
+      stringList(values, 'listen').length > 0 ? stringList(values, 'listen') : [DEFAULT_LISTEN]
+    ).map(parseListen);
+    let system: SystemAccess;
+    if (simulate !== undefined) {
+      const machine = createSimulatedMachine(loadSimSpec(simulate));
+      machine.start(Math.min(intervalMs, 1000));
+      cleanup = () => machine.dispose();
+      system = machine.system();
+    } else {
+      system = createSystem({
+        ...(procfs !== undefined ? { procRoot: procfs } : {}),
+        ...(sysfs !== undefined ? { sysRoot: sysfs } : {}),
+      });
+    }
+    const daemon = await startDaemon({
+      system,
+      listen,
+      extraHosts: stringList(values, 'allow-host'),
+      intervalMs,
+      retentionMs,
+      maxWaitMs,
+      readOnly: values['read-only'] === true,
+      bannedIrqs: parseBans(stringList(values, 'ban')),
+      metricsIrqCpu: values['metrics-irq-cpu'] === true,
+      version: VERSION,
+      log,
+      ...(cleanup ? { onClose: cleanup } : {}),
+    });
+    cleanup = undefined; // the daemon owns it now
+    io.onListening?.(daemon.urls);
+    const signal = await io.stopSignal;
+    log({ level: 'info', msg: 'stopping', signal });
+    await daemon.close();
+    return EXIT.ok;
+  } catch (e) {
+    cleanup?.();
+    const err = toIrqkitError(e);
+    const errno = (e as NodeJS.ErrnoException).code;
+    if (errno === 'EADDRINUSE' || errno === 'EACCES' || errno === 'EADDRNOTAVAIL' || errno === 'EEXIST') {
+      io.stderr(`irqkitd: cannot listen: ${(e as Error).message}\n`);
+      return EXIT.unavailable;
+    }
+    io.stderr(`irqkitd: ${err.message}\n`);
+    return err.exitCode;
+  }
+}

@@ -1,0 +1,254 @@
+/** irqkitd's route table: thin adapters from HTTP to IrqService. */
+import { parseCpuList } from '../core/cpuset.ts';
+import { parseDuration } from '../core/duration.ts';
+import { IrqkitError } from '../core/errors.ts';
+import { METRICS_CONTENT_TYPE, type MetricFamily, renderMetrics } from '../core/metrics-text.ts';
+import type { BatchResult as BatchResultType } from '../io/system.ts';
+import { defineRoute, type RouteSpec } from './http/route.ts';
+import * as S from './schemas.ts';
+import type { IrqService, NumaPolicy, PlanQuery } from './service.ts';
+
+export interface RouteContext {
+  service: IrqService;
+  version: string;
+  readOnly: boolean;
+  startedAt: number;
+  now(): number;
+  metrics(): MetricFamily[];
+  openapi(): unknown;
+  /** Retention, for window bounds. */
+  retentionMs: number;
+}
+
+const DEFAULT_WINDOW = '5s';
+const DEFAULT_PLAN_WINDOW = '10s';
+/** The window over which /api/v1/irqs reports each IRQ's recent rate. */
+const RATE_WINDOW_MS = 10_000;
+
+function windowMs(text: string | undefined, fallback: string): number {
+  return parseDuration(text ?? fallback, 'window', 's');
+}
+
+function planQuery(q: {
+  window?: string;
+  wait?: boolean;
+  cpus?: string;
+  numa?: NumaPolicy;
+  tolerance?: number;
+  timeLimit?: string;
+}): PlanQuery {
+  return {
+    windowMs: windowMs(q.window, DEFAULT_PLAN_WINDOW),
+    wait: q.wait ?? true,
+    numa: q.numa ?? 'prefer',
+    ...(q.cpus !== undefined ? { cpus: parseCpuList(q.cpus) } : {}),
+    ...(q.tolerance !== undefined ? { tolerance: q.tolerance / 100 } : {}),
+    ...(q.timeLimit !== undefined ? { timeLimitMs: parseDuration(q.timeLimit, 'timeLimit', 'ms') } : {}),
+  };
+}
+
+/** A failed batch is still a complete answer: 409 with every IRQ's outcome, not a bare problem. */
+function batchResponse(result: BatchResultType) {
+  return { status: result.ok ? 200 : 409, body: result };
+}
+
+const WINDOW_ERRORS = ['IRQ_ERR_USAGE', 'IRQ_ERR_UNAVAILABLE'] as const;
+
+export function buildRoutes(ctx: RouteContext): RouteSpec[] {
+  const { service } = ctx;
+  return [
+    defineRoute({
+      method: 'GET',
+      path: '/healthz',
+      operationId: 'getHealth',
+      summary: 'Liveness and sampler health',
+      tags: ['meta'],
+      response: S.Health,
+      handler: () => {
+        const sampler = service.samplerHealth();
+        const stale = sampler.lastError !== null && (sampler.lastSampleAt ?? 0) < sampler.lastError.at;
+        return {
+          body: {
+            status: stale ? 'degraded' : 'ok',
+            version: ctx.version,
+            uptimeSeconds: Math.round((ctx.now() - ctx.startedAt) / 1000),
+            system: service.system.description,
+            readOnly: ctx.readOnly,
+            sampler,
+          },
+        };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/openapi.json',
+      operationId: 'getOpenApi',
+      summary: 'This API as an OpenAPI 3.1 document',
+      tags: ['meta'],
+      response: S.OpenApiDoc,
+      handler: () => ({ body: ctx.openapi() }),
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/metrics',
+      operationId: 'getMetrics',
+      summary: 'Prometheus metrics',
+      tags: ['meta'],
+      response: S.TextBody,
+      produces: [METRICS_CONTENT_TYPE],
+      handler: () => ({ body: renderMetrics(ctx.metrics()), contentType: METRICS_CONTENT_TYPE }),
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/api/v1/interrupts',
+      operationId: 'getInterrupts',
+      summary: 'The latest /proc/interrupts snapshot, named rows included (format=text: the raw file)',
+      tags: ['interrupts'],
+      query: S.InterruptsQuery,
+      response: S.Snapshot,
+      produces: ['application/json', 'text/plain; charset=utf-8'],
+      handler: ({ query }) => {
+        const cur = service.interrupts();
+        if (query.format === 'text') return { body: cur.text, contentType: 'text/plain; charset=utf-8' };
+        return {
+          body: {
+            at: cur.at,
+            cpus: cur.snapshot.cpus,
+            rows: cur.snapshot.rows,
+            warnings: cur.snapshot.warnings,
+          },
+        };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/api/v1/distribution',
+      operationId: 'getDistribution',
+      summary: 'Interrupts per IRQ and CPU within a time window, with per-CPU totals and rates',
+      tags: ['interrupts'],
+      query: S.WindowQuery,
+      response: S.Distribution,
+      errors: [...WINDOW_ERRORS],
+      handler: async ({ query, signal }) => ({
+        body: await service.distribution(windowMs(query.window, DEFAULT_WINDOW), query.wait ?? true, signal),
+      }),
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/api/v1/cpus',
+      operationId: 'getCpus',
+      summary: 'Interrupts serviced by each CPU within a time window, with shares and rates',
+      tags: ['interrupts'],
+      query: S.WindowQuery,
+      response: S.CpuSummary,
+      errors: [...WINDOW_ERRORS],
+      handler: async ({ query, signal }) => ({
+        body: await service.cpus(windowMs(query.window, DEFAULT_WINDOW), query.wait ?? true, signal),
+      }),
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/api/v1/irqs',
+      operationId: 'listIrqs',
+      summary: 'Every IRQ: name, chip, device, affinity, effective affinity, NUMA node, hint, managed, rate',
+      tags: ['irqs'],
+      response: S.IrqList,
+      handler: async () => ({ body: { irqs: await service.irqs(RATE_WINDOW_MS) } }),
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/api/v1/irqs/:irq',
+      operationId: 'getIrq',
+      summary: 'One IRQ in detail',
+      tags: ['irqs'],
+      params: S.IrqParam,
+      response: S.IrqDetails,
+      errors: ['IRQ_ERR_UNKNOWN_IRQ'],
+      handler: async ({ params }) => ({ body: await service.irq(String(params.irq), RATE_WINDOW_MS) }),
+    }),
+    defineRoute({
+      method: 'PUT',
+      path: '/api/v1/irqs/:irq/affinity',
+      operationId: 'setIrqAffinity',
+      summary: 'Pin one IRQ to one CPU; returns the affinity and effective affinity read back',
+      tags: ['affinity'],
+      params: S.IrqParam,
+      body: S.AffinityBody,
+      response: S.Outcome,
+      errors: [
+        'IRQ_ERR_UNKNOWN_IRQ',
+        'IRQ_ERR_UNKNOWN_CPU',
+        'IRQ_ERR_CPU_OFFLINE',
+        'IRQ_ERR_MANAGED',
+        'IRQ_ERR_NO_VECTOR',
+        'IRQ_ERR_PERMISSION',
+      ],
+      handler: ({ params, body }) => {
+        const result = service.setAffinity(String(params.irq), body.cpu);
+        const outcome = result.outcomes[0];
+        if (!outcome) throw new IrqkitError('IRQ_ERR_INTERNAL', 'the write produced no outcome');
+        if (outcome.error) {
+          throw new IrqkitError(outcome.error.code, outcome.error.message, {
+            irq: outcome.irq,
+            cpu: outcome.cpu,
+            affinity: outcome.affinity,
+            ...(outcome.error.errno ? { errno: outcome.error.errno } : {}),
+          });
+        }
+        return { body: outcome };
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/api/v1/affinity',
+      operationId: 'applyAffinityBatch',
+      summary: 'Pin many IRQs at once: all or nothing (earlier writes are rolled back if one fails)',
+      description:
+        "200 when every write succeeded (or the dry run found no problem); 409 with every IRQ's outcome when one failed and the rest were rolled back or not attempted.",
+      tags: ['affinity'],
+      body: S.BatchBody,
+      response: S.BatchResult,
+      responses: { 409: S.BatchResult },
+      handler: ({ body }) => batchResponse(service.applyBatch(body.assignments, body.dryRun ?? false)),
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/api/v1/plan',
+      operationId: 'getPlan',
+      summary:
+        'A balancing plan from measured rates: current and proposed assignments, metrics before and after',
+      tags: ['plan'],
+      query: S.PlanQuery,
+      response: S.Plan,
+      errors: [
+        ...WINDOW_ERRORS,
+        'IRQ_ERR_UNKNOWN_CPU',
+        'IRQ_ERR_CPUSET',
+        'IRQ_ERR_EMPTY',
+        'IRQ_ERR_INFEASIBLE',
+      ],
+      handler: async ({ query, signal }) => ({ body: await service.plan(planQuery(query), signal) }),
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/api/v1/plan/apply',
+      operationId: 'applyPlan',
+      summary: 'Compute a plan as GET /api/v1/plan does and apply its moves as one all-or-nothing batch',
+      tags: ['plan'],
+      body: S.PlanApplyBody,
+      response: S.PlanApplyResult,
+      responses: { 409: S.PlanApplyResult },
+      errors: [
+        ...WINDOW_ERRORS,
+        'IRQ_ERR_UNKNOWN_CPU',
+        'IRQ_ERR_CPUSET',
+        'IRQ_ERR_EMPTY',
+        'IRQ_ERR_INFEASIBLE',
+      ],
+      handler: async ({ body, signal }) => {
+        const r = await service.applyPlan(planQuery(body), body.dryRun ?? false, signal);
+        return { status: r.result.ok ? 200 : 409, body: r };
+      },
+    }),
+  ];
+}
