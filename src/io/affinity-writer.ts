@@ -43,7 +43,8 @@ export function errnoToErrorCode(errno: string | undefined): ErrorCode {
 }
 
 function isRoot(): boolean {
-  return typeof process.getuid === 'function' && process.getuid() === 0;
+  // The effective uid decides what open(2) may do, not the real one.
+  return typeof process.geteuid === 'function' && process.geteuid() === 0;
 }
 
 function describeRefusal(code: ErrorCode, irq: string, text: string, errno: string | undefined): string {

@@ -260,22 +260,33 @@ describe('batch rollback', () => {
 
 describe('permission', () => {
   const root = typeof process.getuid === 'function' && process.getuid() === 0;
-  it(
-    'a write refused with EACCES (not root) is IRQ_ERR_PERMISSION, not managed',
-    { skip: root ? 'root is never refused with EACCES' : false },
-    () =>
-      withMachine(smallSpec(), (m) => {
-        const irq = m.irqsOf('eth0')[0] as string;
-        // Writable by group and others but not by its owner: the write bits say "settable" yet
-        // open(2) fails with EACCES, as /proc/irq does for a non-root user.
-        chmodSync(join(m.procRoot, 'irq', irq, 'smp_affinity_list'), 0o466);
-        const r = m.system().setAffinities([{ irq, cpu: 1 }]);
-        assert.equal(r.outcomes[0]?.error?.code, 'IRQ_ERR_PERMISSION');
-        assert.equal(r.outcomes[0]?.error?.errno, 'EACCES');
-        assert.match(r.outcomes[0]?.error?.message ?? '', /needs root/);
-        assert.equal(m.system().irqInfo(irq).managed, false);
-      }),
-  );
+  it('a write refused with EACCES (not root) is IRQ_ERR_PERMISSION, not managed', () =>
+    withMachine(smallSpec(), (m) => {
+      const irq = m.irqsOf('eth0')[0] as string;
+      const file = join(m.procRoot, 'irq', irq, 'smp_affinity_list');
+      const attempt = () => m.system().setAffinities([{ irq, cpu: 1 }]);
+      let r: ReturnType<typeof attempt>;
+      if (root) {
+        // As root, drop the effective uid to nobody for the write: the file stays writable by
+        // its owner (root), so it looks settable, yet open(2) fails with EACCES for nobody.
+        chmodSync(m.dir, 0o755);
+        chmodSync(file, 0o644);
+        process.seteuid?.(65534);
+        try {
+          r = attempt();
+        } finally {
+          process.seteuid?.(0);
+        }
+      } else {
+        // Writable by group and others but not by its owner (us): the same situation.
+        chmodSync(file, 0o466);
+        r = attempt();
+      }
+      assert.equal(r.outcomes[0]?.error?.code, 'IRQ_ERR_PERMISSION');
+      assert.equal(r.outcomes[0]?.error?.errno, 'EACCES');
+      assert.match(r.outcomes[0]?.error?.message ?? '', /needs root/);
+      assert.equal(m.system().irqInfo(irq).managed, false);
+    }));
 });
 
 describe('errno of a refused write → catalogue code', () => {
