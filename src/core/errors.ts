@@ -10,6 +10,8 @@ export const EXIT = {
   ok: 0,
   /** Ran, but some part of the request failed (e.g. one IRQ of a batch). */
   partial: 1,
+  /** The daemon could not be reached. */
+  unreachable: 2,
   usage: 64,
   dataError: 65,
   noInput: 66,
@@ -62,6 +64,13 @@ export const ERROR_CODES = {
   IRQ_ERR_PERMISSION: { status: 403, exit: EXIT.noPermission },
   /** Anything that should not happen. */
   IRQ_ERR_INTERNAL: { status: 500, exit: EXIT.software },
+  /**
+   * The client could not reach irqkitd (refused, no socket, timeout). Exit 2, as curl-like tools
+   * and the issue tracker's operators expect for "the service is not there".
+   */
+  IRQ_ERR_UNREACHABLE: { status: 502, exit: EXIT.unreachable },
+  /** irqkitd answered with something that is not its API (another service on that port?). */
+  IRQ_ERR_BAD_RESPONSE: { status: 502, exit: EXIT.protocol },
   /** No such API endpoint. A client of the same version never asks for one, hence `protocol`. */
   IRQ_ERR_NOT_FOUND: { status: 404, exit: EXIT.protocol },
   /** The endpoint exists but not with this method (the response carries `Allow`). */

@@ -1,0 +1,23 @@
+/** The options every daemon-backed command shares, and the client they configure. */
+import { parseDuration } from '../core/duration.ts';
+import { DEFAULT_URL, DaemonClient, parseDaemonUrl } from './client.ts';
+import type { CliIo } from './io.ts';
+import { type OptionSpec, type OptionValues, stringOption } from './options.ts';
+
+export const DAEMON_OPTIONS: Readonly<Record<string, OptionSpec>> = {
+  url: {
+    type: 'string',
+    arg: 'URL',
+    description: `irqkitd to talk to: http://HOST:PORT or unix:/path (default $IRQKIT_URL, else ${DEFAULT_URL})`,
+  },
+  timeout: { type: 'string', arg: 'DURATION', description: 'give up on the daemon after this long (default 10s)' },
+};
+
+export function clientFrom(io: CliIo, values: OptionValues): DaemonClient {
+  const url = stringOption(values, 'url') ?? io.env.IRQKIT_URL ?? DEFAULT_URL;
+  const timeout = stringOption(values, 'timeout');
+  return new DaemonClient({
+    endpoint: parseDaemonUrl(url),
+    timeoutMs: timeout === undefined ? 10_000 : parseDuration(timeout, '--timeout', 's'),
+  });
+}
