@@ -1,5 +1,5 @@
 // Bundles each entry point into one CommonJS file that runs on Node >= 16 with no node_modules.
-import { chmodSync } from 'node:fs';
+import { chmodSync, readFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const entries = {
@@ -8,6 +8,7 @@ const entries = {
 };
 
 const quiet = process.argv.includes('--quiet');
+const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
 for (const [name, entry] of Object.entries(entries)) {
   const outfile = `dist/${name}.cjs`;
   await build({
@@ -21,6 +22,7 @@ for (const [name, entry] of Object.entries(entries)) {
     legalComments: 'none',
     banner: { js: '#!/usr/bin/env node' },
     logLevel: 'warning',
+    define: { IRQKIT_VERSION: JSON.stringify(version) },
   });
   chmodSync(outfile, 0o755);
   if (!quiet) process.stderr.write(`built ${outfile}\n`);
