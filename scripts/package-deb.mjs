@@ -115,7 +115,10 @@ put(
     '',
   ].join('\n'),
 );
-put('DEBIAN/conffiles', ['/etc/default/irqkitd', '/etc/init.d/irqkitd', '/etc/init/irqkitd.conf', ''].join('\n'));
+put(
+  'DEBIAN/conffiles',
+  ['/etc/default/irqkitd', '/etc/init.d/irqkitd', '/etc/init/irqkitd.conf', ''].join('\n'),
+);
 for (const script of ['postinst', 'prerm', 'postrm']) {
   copy(join('packaging/debian', script), join('DEBIAN', script), 0o755);
 }

@@ -1,6 +1,6 @@
 /** The options every daemon-backed command shares, and the client they configure. */
 import { parseDuration } from '../core/duration.ts';
-import { DEFAULT_URL, DaemonClient, parseDaemonUrl } from './client.ts';
+import { DaemonClient, DEFAULT_URL, parseDaemonUrl } from './client.ts';
 import type { CliIo } from './io.ts';
 import { type OptionSpec, type OptionValues, stringOption } from './options.ts';
 
@@ -10,7 +10,11 @@ export const DAEMON_OPTIONS: Readonly<Record<string, OptionSpec>> = {
     arg: 'URL',
     description: `irqkitd to talk to: http://HOST:PORT or unix:/path (default $IRQKIT_URL, else ${DEFAULT_URL})`,
   },
-  timeout: { type: 'string', arg: 'DURATION', description: 'give up on the daemon after this long (default 10s)' },
+  timeout: {
+    type: 'string',
+    arg: 'DURATION',
+    description: 'give up on the daemon after this long (default 10s)',
+  },
 };
 
 export function clientFrom(io: CliIo, values: OptionValues): DaemonClient {

@@ -4,7 +4,13 @@
  */
 import { EXIT, toIrqkitError } from '../core/errors.ts';
 import { balanceCommand, balanceSpec } from './commands/balance.ts';
+import { irqCommand, irqSpec, irqsCommand, irqsSpec } from './commands/irqs.ts';
+import { overviewCommand, overviewSpec } from './commands/overview.ts';
+import { applyCommand, applySpec, planCommand, planSpec } from './commands/plan.ts';
+import { setCommand, setSpec } from './commands/set.ts';
 import { showCommand, showSpec } from './commands/show.ts';
+import { summaryCommand, summarySpec } from './commands/summary.ts';
+import { topCommand, topSpec } from './commands/top.ts';
 import type { CliIo } from './io.ts';
 import { type CommandSpec, commandHelp, type OptionValues, parseCommandArgs, suggest } from './options.ts';
 
@@ -18,6 +24,15 @@ interface Command {
 const COMMANDS: readonly Command[] = [
   { spec: balanceSpec, run: balanceCommand },
   { spec: showSpec, run: showCommand },
+  // Daemon-backed commands (irqkitd's API; --url, $IRQKIT_URL).
+  { spec: overviewSpec, run: overviewCommand },
+  { spec: summarySpec, run: summaryCommand },
+  { spec: irqsSpec, run: irqsCommand },
+  { spec: irqSpec, run: irqCommand },
+  { spec: setSpec, run: setCommand },
+  { spec: planSpec, run: planCommand },
+  { spec: applySpec, run: applyCommand },
+  { spec: topSpec, run: topCommand },
 ];
 
 export function version(): string {
@@ -34,7 +49,8 @@ function mainHelp(): string {
     'Measure interrupt rates and place IRQs on CPUs so the busiest CPU has the least load.\n\n' +
     `Commands:\n${lines.join('\n')}\n\n` +
     "Run 'irqkit <command> --help' for a command's options.\n" +
-    'Exit codes: 0 ok, 1 partly failed, 64 usage, 65 bad data, 66 no input, 74 I/O error, 77 permission, 70 bug.\n'
+    'Exit codes: 0 ok, 1 partly failed, 2 irqkitd unreachable, 64 usage, 65 bad data, 66 no input,\n' +
+    '74 I/O error, 75 try again later, 76 protocol mismatch, 77 permission, 70 bug.\n'
   );
 }
 

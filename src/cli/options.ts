@@ -22,6 +22,8 @@ export interface CommandSpec {
   options: Readonly<Record<string, OptionSpec>>;
   /** How many positionals are allowed. */
   maxPositionals: number;
+  /** Command lines shown under "Examples:" in --help, each with a `# why` comment if useful. */
+  examples?: readonly string[];
 }
 
 export type OptionValues = Record<string, string | boolean | Array<string | boolean> | undefined>;
@@ -48,11 +50,12 @@ export function parseCommandArgs(
   try {
     parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: true });
   } catch (e) {
-    throw new IrqkitError('IRQ_ERR_USAGE', `${spec.name}: ${cleanParseError(e, Object.keys(options))}`);
+    // The caller prefixes the program and command name; the message itself stays bare.
+    throw new IrqkitError('IRQ_ERR_USAGE', cleanParseError(e, Object.keys(options)));
   }
   if (!parsed.values.help && parsed.positionals.length > spec.maxPositionals) {
     const extra = parsed.positionals.slice(spec.maxPositionals).join(' ');
-    throw new IrqkitError('IRQ_ERR_USAGE', `${spec.name}: unexpected argument '${extra}'`);
+    throw new IrqkitError('IRQ_ERR_USAGE', `unexpected argument '${extra}'`);
   }
   return parsed;
 }
@@ -65,10 +68,19 @@ function cleanParseError(e: unknown, known: string[]): string {
     const near = suggest(flag.replace(/^-+/, ''), known);
     return `unknown option '${flag}'${near ? ` (did you mean --${near}?)` : ''}`;
   }
-  // parseArgs explains itself well, but appends advice about '--' that does not apply here.
-  return message
-    .replace(/\. To specify a positional argument.*$/s, '')
-    .replace(/^TypeError \[[A-Z_]+\]: /, '');
+  const ambiguous = /Option '(--?[^' ]+)[^']*' argument is ambiguous/.exec(message);
+  if (ambiguous?.[1]) {
+    // A value that starts with '-' (--interval -1s): parseArgs explains over three lines.
+    return `option '${ambiguous[1]}' needs a value; a value starting with '-' must be written ${ambiguous[1]}=VALUE`;
+  }
+  // parseArgs explains itself well, but appends advice about '--' that does not apply here,
+  // and every error must stay one line.
+  return (
+    message
+      .replace(/\. To specify a positional argument.*$/s, '')
+      .replace(/^TypeError \[[A-Z_]+\]: /, '')
+      .split('\n')[0] ?? message
+  );
 }
 
 /** The closest known name within edit distance 2, as commander's suggestSimilar does. */
@@ -106,7 +118,11 @@ export function commandHelp(spec: CommandSpec): string {
   });
   const width = Math.max(...rows.map(([f]) => f.length));
   const lines = rows.map(([f, d]) => `  ${f.padEnd(width)}  ${d}`);
-  return `Usage: ${spec.usage}\n\n${spec.summary}\n\nOptions:\n${lines.join('\n')}\n`;
+  const examples =
+    spec.examples && spec.examples.length > 0
+      ? `\nExamples:\n${spec.examples.map((e) => `  ${e}`).join('\n')}\n`
+      : '';
+  return `Usage: ${spec.usage}\n\n${spec.summary}\n\nOptions:\n${lines.join('\n')}\n${examples}`;
 }
 
 export function stringOption(values: OptionValues, name: string): string | undefined {
@@ -123,6 +139,14 @@ export function stringList(values: OptionValues, name: string): string[] {
 /** "250", "250ms", "1.5s", "1m" → milliseconds (a bare number is milliseconds, as it always was). */
 export function parseDurationMs(text: string, flag: string): number {
   return parseDuration(text, flag, 'ms');
+}
+
+/** A whole number ≥ 1 (counts such as --top). */
+export function parsePositiveInt(text: string, flag: string): number {
+  const n = /^\s*\d+\s*$/.test(text) ? Number(text) : Number.NaN;
+  if (!(n >= 1) || !Number.isSafeInteger(n))
+    throw new IrqkitError('IRQ_ERR_USAGE', `${flag} takes a whole number of at least 1, not '${text}'`);
+  return n;
 }
 
 /** "0.5%" or "0.5" (both half a percent) → 0.005. */

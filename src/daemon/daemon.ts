@@ -136,8 +136,10 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     urls,
     close() {
       closing ??= (async () => {
-        await Promise.all(servers.map((s) => s.close()));
+        // Stop sampling first: it wakes window queries that wait for history, so they answer
+        // with the window so far instead of holding the shutdown until its deadline.
         sampler.stop();
+        await Promise.all(servers.map((s) => s.close()));
         o.onClose?.();
         o.log({ level: 'info', msg: 'irqkitd stopped' });
       })();

@@ -25,20 +25,26 @@ const DEFAULT_PLAN_WINDOW = '10s';
 /** The window over which /api/v1/irqs reports each IRQ's recent rate. */
 const RATE_WINDOW_MS = 10_000;
 
-function windowMs(text: string | undefined, fallback: string): number {
-  return parseDuration(text ?? fallback, 'window', 's');
+function windowMs(text: string | undefined, fallback: string, retentionMs: number): number {
+  // A default must never ask for more history than --retention keeps; an explicit window may
+  // (and gets a clear 400).
+  if (text === undefined) return Math.min(parseDuration(fallback, 'window', 's'), retentionMs);
+  return parseDuration(text, 'window', 's');
 }
 
-function planQuery(q: {
-  window?: string;
-  wait?: boolean;
-  cpus?: string;
-  numa?: NumaPolicy;
-  tolerance?: number;
-  timeLimit?: string;
-}): PlanQuery {
+function planQuery(
+  q: {
+    window?: string;
+    wait?: boolean;
+    cpus?: string;
+    numa?: NumaPolicy;
+    tolerance?: number;
+    timeLimit?: string;
+  },
+  retentionMs: number,
+): PlanQuery {
   return {
-    windowMs: windowMs(q.window, DEFAULT_PLAN_WINDOW),
+    windowMs: windowMs(q.window, DEFAULT_PLAN_WINDOW, retentionMs),
     wait: q.wait ?? true,
     numa: q.numa ?? 'prefer',
     ...(q.cpus !== undefined ? { cpus: parseCpuList(q.cpus) } : {}),
@@ -130,7 +136,11 @@ export function buildRoutes(ctx: RouteContext): RouteSpec[] {
       response: S.Distribution,
       errors: [...WINDOW_ERRORS],
       handler: async ({ query, signal }) => ({
-        body: await service.distribution(windowMs(query.window, DEFAULT_WINDOW), query.wait ?? true, signal),
+        body: await service.distribution(
+          windowMs(query.window, DEFAULT_WINDOW, ctx.retentionMs),
+          query.wait ?? true,
+          signal,
+        ),
       }),
     }),
     defineRoute({
@@ -143,7 +153,11 @@ export function buildRoutes(ctx: RouteContext): RouteSpec[] {
       response: S.CpuSummary,
       errors: [...WINDOW_ERRORS],
       handler: async ({ query, signal }) => ({
-        body: await service.cpus(windowMs(query.window, DEFAULT_WINDOW), query.wait ?? true, signal),
+        body: await service.cpus(
+          windowMs(query.window, DEFAULT_WINDOW, ctx.retentionMs),
+          query.wait ?? true,
+          signal,
+        ),
       }),
     }),
     defineRoute({
@@ -153,7 +167,9 @@ export function buildRoutes(ctx: RouteContext): RouteSpec[] {
       summary: 'Every IRQ: name, chip, device, affinity, effective affinity, NUMA node, hint, managed, rate',
       tags: ['irqs'],
       response: S.IrqList,
-      handler: async () => ({ body: { irqs: await service.irqs(RATE_WINDOW_MS) } }),
+      handler: async () => ({
+        body: { irqs: await service.irqs(Math.min(RATE_WINDOW_MS, ctx.retentionMs)) },
+      }),
     }),
     defineRoute({
       method: 'GET',
@@ -164,7 +180,9 @@ export function buildRoutes(ctx: RouteContext): RouteSpec[] {
       params: S.IrqParam,
       response: S.IrqDetails,
       errors: ['IRQ_ERR_UNKNOWN_IRQ'],
-      handler: async ({ params }) => ({ body: await service.irq(String(params.irq), RATE_WINDOW_MS) }),
+      handler: async ({ params }) => ({
+        body: await service.irq(String(params.irq), Math.min(RATE_WINDOW_MS, ctx.retentionMs)),
+      }),
     }),
     defineRoute({
       method: 'PUT',
@@ -227,7 +245,9 @@ export function buildRoutes(ctx: RouteContext): RouteSpec[] {
         'IRQ_ERR_EMPTY',
         'IRQ_ERR_INFEASIBLE',
       ],
-      handler: async ({ query, signal }) => ({ body: await service.plan(planQuery(query), signal) }),
+      handler: async ({ query, signal }) => ({
+        body: await service.plan(planQuery(query, ctx.retentionMs), signal),
+      }),
     }),
     defineRoute({
       method: 'POST',
@@ -246,7 +266,7 @@ export function buildRoutes(ctx: RouteContext): RouteSpec[] {
         'IRQ_ERR_INFEASIBLE',
       ],
       handler: async ({ body, signal }) => {
-        const r = await service.applyPlan(planQuery(body), body.dryRun ?? false, signal);
+        const r = await service.applyPlan(planQuery(body, ctx.retentionMs), body.dryRun ?? false, signal);
         return { status: r.result.ok ? 200 : 409, body: r };
       },
     }),

@@ -29,10 +29,17 @@ describe('irqkitd HTTP routing', () => {
     }
   });
 
+  it('answers HEAD like GET, without a body', async () => {
+    const r = await send(s.endpoint, { method: 'HEAD', path: '/api/v1/health' });
+    assert.equal(r.status, 200);
+    assert.equal(r.text, '');
+    assert.match(String(r.headers['content-type']), /application\/json/);
+  });
+
   it('gives 405 IRQ_ERR_METHOD with an Allow header for a known path and the wrong method', async () => {
     const r = await send(s.endpoint, { method: 'POST', path: '/api/v1/health', json: {} });
     assert.equal(r.status, 405);
-    assert.equal(r.headers.allow, 'GET');
+    assert.equal(r.headers.allow, 'GET, HEAD');
     assert.equal(r.json().code, 'IRQ_ERR_METHOD');
     const put = await send(s.endpoint, { method: 'GET', path: '/api/v1/irqs/5/affinity' });
     assert.equal(put.status, 405);

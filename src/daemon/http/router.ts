@@ -32,9 +32,13 @@ export function createRouter(routes: readonly RouteSpec[]): Router {
         if (params) hits.push({ entry, params });
       }
       if (hits.length === 0) return { kind: 'not-found' };
-      const same = hits.filter((h) => h.entry.route.method === method);
+      // HEAD is GET without a body (node's ServerResponse drops the body for HEAD by itself).
+      const wanted = method === 'HEAD' ? 'GET' : method;
+      const same = hits.filter((h) => h.entry.route.method === wanted);
       if (same.length === 0) {
-        const allow = [...new Set(hits.map((h) => h.entry.route.method))].sort();
+        const methods = hits.map((h) => h.entry.route.method as string);
+        if (methods.includes('GET')) methods.push('HEAD');
+        const allow = [...new Set(methods)].sort();
         return { kind: 'method-not-allowed', allow };
       }
       const best = same.reduce((a, b) => (b.entry.shape > a.entry.shape ? b : a));

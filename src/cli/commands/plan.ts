@@ -1,0 +1,278 @@
+import { formatCpuList, parseCpuList } from '../../core/cpuset.ts';
+import { IrqkitError } from '../../core/errors.ts';
+import type { DaemonPlan, PlanApplyDoc } from '../api.ts';
+import { clientFrom, DAEMON_OPTIONS } from '../daemon-options.ts';
+import type { CliIo } from '../io.ts';
+import {
+  type CommandSpec,
+  type OptionSpec,
+  type OptionValues,
+  parseDurationMs,
+  parsePercent,
+  stringOption,
+  suggest,
+} from '../options.ts';
+import { bar } from '../render/bars.ts';
+import { pickStyle, type Style } from '../render/color.ts';
+import { formatInt, formatPercent, formatRatio } from '../render/format.ts';
+import { renderTable } from '../render/table.ts';
+import { describeWindow, durationParam, windowMsFrom, windowOptions, windowRequest } from '../window.ts';
+import { reportBatch } from './set.ts';
+
+const PLAN_OPTIONS: Readonly<Record<string, OptionSpec>> = {
+  ...windowOptions('plan on the interrupts of the last DURATION, e.g. 30s, 1m (default 10s)'),
+  cpus: {
+    type: 'string',
+    arg: 'LIST',
+    description: 'CPUs to place IRQs on (cpulist); default: online CPUs but isolated and nohz_full ones',
+  },
+  numa: {
+    type: 'string',
+    arg: 'POLICY',
+    description: "keep each device's IRQs on its NUMA node: strict, prefer (default) or ignore",
+  },
+  tolerance: {
+    type: 'string',
+    arg: 'PCT',
+    description: 'accept a busiest-CPU load this much above the best for fewer moves (default 0%)',
+  },
+  'time-limit': { type: 'string', arg: 'DURATION', description: 'planner search effort (default 250ms)' },
+  all: { type: 'boolean', description: 'list every IRQ of the plan, not only the moves' },
+  ...DAEMON_OPTIONS,
+};
+
+const PLAN_SUMMARY =
+  "The daemon measures each IRQ's interrupts over --window and plans where they should go so the\n" +
+  'busiest CPU carries the least: kernel-managed and banned IRQs stay where they are (their load\n' +
+  'still counts), isolated and nohz_full CPUs are left out unless named in --cpus.';
+
+export const planSpec: CommandSpec = {
+  name: 'plan',
+  summary:
+    'Show the balancing plan irqkitd proposes from measured rates; change nothing.\n' +
+    `${PLAN_SUMMARY}\n` +
+    'Prints the moves, per-CPU loads and the metrics before (measured) and after (predicted).\n' +
+    "--json prints the daemon's plan (GET /api/v1/plan) as it is.",
+  usage: 'irqkit plan [options]',
+  maxPositionals: 0,
+  options: PLAN_OPTIONS,
+  examples: [
+    'irqkit plan                          # the last 10 seconds, NUMA-local where possible',
+    'irqkit plan --window 1m --numa strict',
+    'irqkit plan --cpus 2-7 --tolerance 5%   # fewer moves for at most 5% more on the busiest CPU',
+    'irqkit plan --json | jq .moves',
+  ],
+};
+
+export const applySpec: CommandSpec = {
+  name: 'apply',
+  summary:
+    "Compute a plan as 'irqkit plan' does and apply its moves as one all-or-nothing batch.\n" +
+    `${PLAN_SUMMARY}\n` +
+    "The plan is measured anew, so it can differ from an earlier 'irqkit plan'. Prints the plan and\n" +
+    "each move's outcome; exit 1 when a write was refused (the batch is then rolled back).\n" +
+    "--json prints the daemon's {plan, result} (POST /api/v1/plan/apply) as it is.",
+  usage: 'irqkit apply [options]',
+  maxPositionals: 0,
+  options: {
+    ...PLAN_OPTIONS,
+    'dry-run': { type: 'boolean', description: 'compute and check the moves; write nothing' },
+  },
+  examples: [
+    'irqkit apply --dry-run               # what would move, checked against the kernel files',
+    'irqkit apply --window 30s            # measure 30 s, then move',
+    'irqkit apply --numa strict --json | jq .result.ok',
+  ],
+};
+
+const NUMA = ['strict', 'prefer', 'ignore'] as const;
+
+interface PlanParams {
+  windowMs: number;
+  wait: boolean;
+  numa: (typeof NUMA)[number];
+  cpus?: string;
+  /** Percent, as the daemon takes it. */
+  tolerance?: number;
+  timeLimit?: string;
+}
+
+function planParams(values: OptionValues): PlanParams {
+  const numaText = stringOption(values, 'numa') ?? 'prefer';
+  const numa = NUMA.find((n) => n === numaText.trim().toLowerCase());
+  if (!numa) {
+    const near = suggest(numaText, NUMA);
+    throw new IrqkitError(
+      'IRQ_ERR_USAGE',
+      `--numa takes strict, prefer or ignore, not '${numaText}'${near ? ` (did you mean ${near}?)` : ''}`,
+    );
+  }
+  const cpus = stringOption(values, 'cpus');
+  const tolerance = stringOption(values, 'tolerance');
+  const timeLimit = stringOption(values, 'time-limit');
+  const tolerancePct = tolerance === undefined ? undefined : parsePercent(tolerance, '--tolerance') * 100;
+  if (tolerancePct !== undefined && tolerancePct > 100) {
+    throw new IrqkitError('IRQ_ERR_USAGE', `--tolerance is at most 100%, not '${tolerance}'`);
+  }
+  return {
+    windowMs: windowMsFrom(values, 10_000),
+    wait: values['no-wait'] !== true,
+    numa,
+    ...(cpus !== undefined ? { cpus: formatCpuList(parseCpuList(cpus)) } : {}),
+    ...(tolerancePct !== undefined ? { tolerance: Math.round(tolerancePct * 1e6) / 1e6 } : {}),
+    ...(timeLimit !== undefined
+      ? { timeLimit: durationParam(parseDurationMs(timeLimit, '--time-limit')) }
+      : {}),
+  };
+}
+
+function planQuery(p: PlanParams): string {
+  const q = new URLSearchParams({ window: durationParam(p.windowMs), wait: String(p.wait), numa: p.numa });
+  if (p.cpus !== undefined) q.set('cpus', p.cpus);
+  if (p.tolerance !== undefined) q.set('tolerance', String(p.tolerance));
+  if (p.timeLimit !== undefined) q.set('timeLimit', p.timeLimit);
+  return q.toString();
+}
+
+export async function planCommand(io: CliIo, values: OptionValues): Promise<number> {
+  const p = planParams(values);
+  const client = clientFrom(io, values);
+  const plan = await windowRequest(io, client, p.windowMs, p.wait, (extra) =>
+    client.get<DaemonPlan>(`/api/v1/plan?${planQuery(p)}`, extra),
+  );
+  if (values.json === true) {
+    io.stdout(`${JSON.stringify(plan)}\n`);
+    return 0;
+  }
+  const style = pickStyle(io.env, io.isTTY, values['no-color'] === true);
+  io.stdout(renderPlan(plan, style, { all: values.all === true, columns: io.columns ?? 100 }));
+  if (plan.moves.length > 0)
+    io.stdout(style.dim("\nTo apply: 'irqkit apply' with the same options (it measures again first).\n"));
+  return 0;
+}
+
+export async function applyCommand(io: CliIo, values: OptionValues): Promise<number> {
+  const p = planParams(values);
+  const dryRun = values['dry-run'] === true;
+  const client = clientFrom(io, values);
+  const body = {
+    window: durationParam(p.windowMs),
+    wait: p.wait,
+    numa: p.numa,
+    ...(p.cpus !== undefined ? { cpus: p.cpus } : {}),
+    ...(p.tolerance !== undefined ? { tolerance: p.tolerance } : {}),
+    ...(p.timeLimit !== undefined ? { timeLimit: p.timeLimit } : {}),
+    dryRun,
+  };
+  const { body: doc } = await windowRequest(io, client, p.windowMs, p.wait, (extra) =>
+    client.call<PlanApplyDoc>('POST', '/api/v1/plan/apply', body, extra, [409]),
+  );
+  if (values.json === true) return reportBatch(io, 'apply', doc.result, values, doc);
+  const style = pickStyle(io.env, io.isTTY, values['no-color'] === true);
+  io.stdout(renderPlan(doc.plan, style, { all: values.all === true, columns: io.columns ?? 100 }));
+  if (doc.plan.moves.length === 0) {
+    io.stdout('\nNothing to move: every IRQ stays where it is.\n');
+    return 0;
+  }
+  io.stdout(`\n${style.bold('Outcome')}\n`);
+  return reportBatch(io, 'apply', doc.result, values);
+}
+
+const irqCount = (n: number): string => `${n} IRQ${n === 1 ? '' : 's'}`;
+
+export function renderPlan(p: DaemonPlan, style: Style, o: { all: boolean; columns: number }): string {
+  const out: string[] = [
+    ...describeWindow('Plan on the interrupts', p.window, style).map((l, i) => (i === 0 ? style.bold(l) : l)),
+    `CPUs ${formatCpuList(p.cpus)}, NUMA ${p.numa}, method ${p.method}`,
+    '',
+  ];
+  const moved = p.assignments.filter((a) => a.moved);
+  const listed = o.all ? p.assignments : moved;
+  out.push(style.bold(`Moves: ${moved.length} of ${p.assignments.length} IRQs`));
+  if (listed.length > 0) {
+    const table = renderTable(
+      [
+        { header: 'IRQ', align: 'right' },
+        { header: 'NAME', maxWidth: 28 },
+        { header: 'LOAD', align: 'right' },
+        { header: 'FROM', align: 'right' },
+        { header: 'TO', align: 'right' },
+        { header: 'ALLOWED' },
+        { header: '' },
+      ],
+      listed.map((a) => [
+        a.irq,
+        a.name,
+        formatInt(a.load),
+        a.current === null ? '-' : `CPU${a.current}`,
+        a.moved ? style.yellow(`CPU${a.cpu}`) : `CPU${a.cpu}`,
+        a.allowed ?? '',
+        a.fixed ? 'fixed' : a.moved ? style.yellow('move') : '',
+      ]),
+    );
+    out.push(style.bold(table[0] ?? ''), ...table.slice(1));
+  }
+  out.push('');
+
+  const after = new Map(p.after.cpus.map((c) => [c.cpu, c] as const));
+  const max = Math.max(0, ...p.before.cpus.map((c) => c.load), ...p.after.cpus.map((c) => c.load));
+  const barWidth = Math.max(8, Math.min(24, Math.floor((o.columns - 44) / 2)));
+  const cpuTable = renderTable(
+    [
+      { header: 'CPU' },
+      { header: 'BEFORE', align: 'right' },
+      { header: '' },
+      { header: 'AFTER', align: 'right' },
+      { header: '' },
+      { header: 'IRQS', align: 'right' },
+    ],
+    p.before.cpus.map((c) => {
+      const a = after.get(c.cpu);
+      const afterLoad = a?.load ?? 0;
+      return [
+        `CPU${c.cpu}`,
+        formatInt(c.load),
+        bar(c.load, max, barWidth).padEnd(barWidth),
+        formatInt(afterLoad),
+        afterLoad === p.after.metrics.makespan
+          ? style.cyan(bar(afterLoad, max, barWidth))
+          : bar(afterLoad, max, barWidth),
+        a?.irqs === undefined ? '' : String(a.irqs),
+      ];
+    }),
+  );
+  out.push(style.bold('Per-CPU load (interrupts in the window; after = predicted)'), ...cpuTable, '');
+
+  const b = p.before.metrics;
+  const a = p.after.metrics;
+  const metricRows = [
+    ['busiest CPU load (makespan)', formatInt(b.makespan), formatInt(a.makespan)],
+    ['lower bound', formatInt(b.lowerBound), formatInt(a.lowerBound)],
+    ['gap to bound', formatPercent(b.gapPercent / 100), formatPercent(a.gapPercent / 100)],
+    ['peak-to-average', formatRatio(b.peakToAverage), formatRatio(a.peakToAverage)],
+    ['spread ((max-min)/mean)', formatRatio(b.spread), formatRatio(a.spread)],
+    ['cv', formatRatio(b.cv), formatRatio(a.cv)],
+  ];
+  const metricTable = renderTable(
+    [{ header: 'METRIC' }, { header: 'BEFORE', align: 'right' }, { header: 'AFTER', align: 'right' }],
+    metricRows,
+  );
+  out.push(style.bold(metricTable[0] ?? ''), ...metricTable.slice(1), '');
+  const fixed = p.assignments.filter((x) => x.fixed).length;
+  const verdict = a.provenOptimal
+    ? style.green('proven optimal')
+    : a.gap === 0
+      ? style.green('at the lower bound')
+      : '';
+  out.push(
+    `moves        ${a.moves}${a.tolerance > 0 ? ` (tolerance ${formatPercent(a.tolerance, 2)})` : ''}${verdict ? `; ${verdict}` : ''}`,
+  );
+  if (fixed > 0)
+    out.push(`fixed        ${irqCount(fixed)} stay where they are (kernel-managed, banned or not movable)`);
+  if (p.idle.length > 0)
+    out.push(
+      `idle         ${irqCount(p.idle.length)} had no interrupts, left where they are: ${p.idle.join(' ')}`,
+    );
+  for (const n of p.notes) out.push(style.yellow(`note: ${n}`));
+  return `${out.join('\n')}\n`;
+}
