@@ -23,6 +23,12 @@ export const daemonSpec: CommandSpec = {
     'a time window, IRQ details, affinity writes (one CPU per IRQ, all-or-nothing batches) and plans.\n' +
     'Runs as root to write /proc/irq. --simulate runs on a simulated machine instead (no root needed).',
   usage: 'irqkitd [options]',
+  examples: [
+    'irqkitd                                   # 127.0.0.1:9640, real /proc',
+    'irqkitd --simulate                        # a simulated 8-CPU machine, no root needed',
+    'irqkitd --simulate 16cpu,2node --listen :9641',
+    'irqkitd --listen /run/irqkitd.sock --read-only',
+  ],
   maxPositionals: 0,
   options: {
     listen: {

@@ -136,7 +136,9 @@ export function defaultSimSpec(cpus = 8, nodes?: number): SimSpec {
         node: n - 1,
         queues: half,
         rate: 1500 * cpus,
-        skew: Array.from({ length: half }, (_, i) => 2 ** (half - 1 - i)),
+        // Halving weights, floored at 2^-16 of the busiest queue: beyond ~50 queues plain powers
+        // of two would pass the safe-integer range.
+        skew: Array.from({ length: half }, (_, i) => 2 ** Math.max(0, 16 - i)),
       },
     ],
   };

@@ -27,6 +27,12 @@ export const balanceSpec: CommandSpec = {
     "'-' reads stdin. Without FILE, the rates are measured live over --interval.\n" +
     "Each IRQ's load is the sum of its row; its current CPU is the one with most counts.",
   usage: 'irqkit balance [options] [FILE|-]',
+  examples: [
+    'irqkit balance examples/interrupts-per-day.txt',
+    'irqkit balance rates.txt --cpus 0-7 --tolerance 0.5% --json',
+    'irqkit balance --interval 5s            # live rates from /proc/interrupts',
+    'irqkit balance rates.txt --allow 132=0-3 --fixed 24,25',
+  ],
   maxPositionals: 1,
   options: {
     cpus: {
