@@ -1,6 +1,7 @@
 // Bundles each entry point into one CommonJS file that runs on Node >= 16 with no node_modules.
 import { chmodSync, readFileSync } from 'node:fs';
 import { build } from 'esbuild';
+import { dashboardSources } from './dashboard-sources.mjs';
 
 const entries = {
   irqkit: 'src/cli/bin.ts',
@@ -9,6 +10,8 @@ const entries = {
 
 const quiet = process.argv.includes('--quiet');
 const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
+// The page irqkitd serves at GET /, inlined so the daemon stays one file (src/daemon/dashboard.ts).
+const dashboard = JSON.stringify(await dashboardSources());
 for (const [name, entry] of Object.entries(entries)) {
   const outfile = `dist/${name}.cjs`;
   await build({
@@ -22,7 +25,7 @@ for (const [name, entry] of Object.entries(entries)) {
     legalComments: 'none',
     banner: { js: '#!/usr/bin/env node' },
     logLevel: 'warning',
-    define: { IRQKIT_VERSION: JSON.stringify(version) },
+    define: { IRQKIT_VERSION: JSON.stringify(version), IRQKIT_DASHBOARD: dashboard },
   });
   chmodSync(outfile, 0o755);
   if (!quiet) process.stderr.write(`built ${outfile}\n`);

@@ -5,16 +5,21 @@
  */
 import type { Static } from '@sinclair/typebox';
 import type { Snapshot } from '../core/snapshot.ts';
+import type * as P from '../daemon/pin-schemas.ts';
+import type { RestoreResult } from '../daemon/pins.ts';
 import type { SamplerHealth } from '../daemon/sampler.ts';
 import type * as S from '../daemon/schemas.ts';
 import type { DaemonPlan, IrqDetails } from '../daemon/service.ts';
 import type { AffinityOutcome, BatchResult } from '../io/system.ts';
 
-export type { AffinityOutcome, BatchResult, DaemonPlan, IrqDetails };
+export type { AffinityOutcome, BatchResult, DaemonPlan, IrqDetails, RestoreResult };
 
 export type WindowInfo = Static<typeof S.WindowInfo>;
 export type Distribution = Static<typeof S.Distribution>;
 export type CpuSummary = Static<typeof S.CpuSummary>;
+export type PinsDoc = Static<typeof P.PinsDoc>;
+export type PinView = Static<typeof P.PinView>;
+export type UnpinResult = Static<typeof P.UnpinResult>;
 
 /** GET /api/v1/interrupts: the latest snapshot (its schema is loose; the service sends this). */
 export interface InterruptsDoc extends Snapshot {

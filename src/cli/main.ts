@@ -6,6 +6,14 @@ import { EXIT, toIrqkitError } from '../core/errors.ts';
 import { balanceCommand, balanceSpec } from './commands/balance.ts';
 import { irqCommand, irqSpec, irqsCommand, irqsSpec } from './commands/irqs.ts';
 import { overviewCommand, overviewSpec } from './commands/overview.ts';
+import {
+  pinsCommand,
+  pinsSpec,
+  restoreCommand,
+  restoreSpec,
+  unpinCommand,
+  unpinSpec,
+} from './commands/pins.ts';
 import { applyCommand, applySpec, planCommand, planSpec } from './commands/plan.ts';
 import { setCommand, setSpec } from './commands/set.ts';
 import { showCommand, showSpec } from './commands/show.ts';
@@ -30,6 +38,9 @@ const COMMANDS: readonly Command[] = [
   { spec: irqsSpec, run: irqsCommand },
   { spec: irqSpec, run: irqCommand },
   { spec: setSpec, run: setCommand },
+  { spec: pinsSpec, run: pinsCommand },
+  { spec: unpinSpec, run: unpinCommand },
+  { spec: restoreSpec, run: restoreCommand },
   { spec: planSpec, run: planCommand },
   { spec: applySpec, run: applyCommand },
   { spec: topSpec, run: topCommand },

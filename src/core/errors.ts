@@ -89,6 +89,15 @@ export const ERROR_CODES = {
   IRQ_ERR_READ_ONLY: { status: 403, exit: EXIT.noPermission },
   /** Not possible yet (not enough history sampled, shutting down); retrying later may succeed. */
   IRQ_ERR_UNAVAILABLE: { status: 503, exit: EXIT.tempFail },
+  /**
+   * irqkitd could not save its state file (pins, original affinities): disk full, read-only or
+   * not writable. The change that needed it was not made, or was undone. 507 Insufficient Storage.
+   */
+  IRQ_ERR_STATE_WRITE: { status: 507, exit: EXIT.ioError },
+  /** `unpin` named an IRQ that has no pin. */
+  IRQ_ERR_NOT_PINNED: { status: 404, exit: EXIT.dataError },
+  /** `restore` named an IRQ whose affinity irqkitd never changed, so there is nothing to put back. */
+  IRQ_ERR_NOT_CHANGED: { status: 404, exit: EXIT.dataError },
 } as const satisfies Record<string, CodeSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

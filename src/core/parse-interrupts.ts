@@ -51,7 +51,8 @@ const TAIL_SCAN_TOKENS = 8;
 const NUMERIC_LABEL = /^(?:0|[1-9][0-9]*)$/;
 const NAMED_LABEL = /^[A-Za-z][A-Za-z0-9_./-]*$/;
 const IPI_LABEL = /^IPI([0-9]+)$/;
-const HEADER_TOKEN = /^CPU([0-9]+)$/;
+/** At most 15 digits, so every id is a safe integer (kernels count CPUs in thousands). */
+const HEADER_TOKEN = /^CPU([0-9]{1,15})$/;
 const ALL_DIGITS = /^[0-9]+$/;
 /** New x86 layout: `<chip> <hwirq>-<flow>` (`IO-APIC   2-edge`, `IR-PCI-MSI 524288-edge`). */
 const HWIRQ_FLOW = /^([0-9]+)-(\S+)$/;
@@ -171,6 +172,9 @@ function scanCounts(s: string, pos: number, counts: number[], limit: number, glu
     if (p === start) return start;
     // Up to 15 digits the running value is exact; longer numbers are converted as a whole.
     const value = p - start > 15 ? Number(s.slice(start, p)) : v;
+    // No kernel prints a count a double cannot hold exactly (they are 32-bit); taking one as a
+    // count would feed rounded values, or Infinity and then NaN deltas, to every consumer.
+    if (!Number.isSafeInteger(value)) return start;
     if (p < len && !isSpace(s.charCodeAt(p))) {
       if (glued && counts.length === limit - 1) {
         counts.push(value);
@@ -323,7 +327,8 @@ export function parseInterrupts(text: string, options?: ParseOptions): Snapshot 
     if (isBlank(l)) continue;
     const more = headerIds(l);
     if (!more) break;
-    cpus.push(...more);
+    // Not push(...more): spreading a line of ~125k tokens overflows the call stack.
+    for (const id of more) cpus.push(id);
     wrapped = true;
   }
   const seen = new Set<number>();

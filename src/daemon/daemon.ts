@@ -10,9 +10,12 @@ import { buildOpenApi } from './http/openapi.ts';
 import { type ApiServer, createApiServer } from './http/server.ts';
 import { describeTarget, type ListenTarget } from './listen.ts';
 import { metricFamilies } from './metrics.ts';
+import { pinMetricFamilies } from './pin-metrics.ts';
+import { PinKeeper } from './pins.ts';
 import { buildRoutes } from './routes.ts';
 import { Sampler } from './sampler.ts';
 import { IrqService } from './service.ts';
+import { createStateStore, type StateFs } from './state-store.ts';
 
 export interface DaemonOptions {
   system: SystemAccess;
@@ -22,9 +25,18 @@ export interface DaemonOptions {
   retentionMs: number;
   maxWaitMs: number;
   readOnly: boolean;
+  /** Plans leave these alone. The daemon keeps this set and changes it in place on reload. */
   bannedIrqs: Set<string>;
   metricsIrqCpu: boolean;
   version: string;
+  /** Where the state file (pins, original affinities) lives; null or absent: memory only. */
+  stateDir?: string | null;
+  /** The state file's file system calls (tests inject failures such as ENOSPC). */
+  stateFs?: StateFs;
+  /** procfs root for boot_id and for finding irqbalance (default /proc). */
+  procRoot?: string;
+  /** Put back the affinities irqkitd changed when it stops. */
+  restoreOnExit?: boolean;
   log(entry: Record<string, unknown>): void;
   /** Runs when the daemon closes (e.g. stop and remove a simulated machine). */
   onClose?: () => void;
@@ -33,7 +45,19 @@ export interface DaemonOptions {
 export interface RunningDaemon {
   addresses: ListenTarget[];
   urls: string[];
+  /** Pins and originals (tests look inside). */
+  pins: PinKeeper;
+  /**
+   * SIGHUP: takes the new bans and restore-on-exit setting, reads the state file again and
+   * applies its pins. A state file that cannot be read keeps the pins in memory (stateError).
+   */
+  reload(config: ReloadableConfig): { pins: number; originals: number; stateError?: string };
   close(): Promise<void>;
+}
+
+export interface ReloadableConfig {
+  bannedIrqs: ReadonlySet<string>;
+  restoreOnExit: boolean;
 }
 
 /** The window behind the imbalance gauges in /metrics. */
@@ -42,12 +66,24 @@ const METRICS_WINDOW_MS = 10_000;
 export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const startedAt = Date.now();
   const totals = new CounterTotals({ perIrqCpu: o.metricsIrqCpu });
+  let restoreOnExit = o.restoreOnExit === true;
+  const pins = new PinKeeper({
+    system: o.system,
+    store: createStateStore({ dir: o.stateDir ?? null, ...(o.stateFs ? { fs: o.stateFs } : {}) }),
+    procRoot: o.procRoot ?? '/proc',
+    readOnly: o.readOnly,
+    log: o.log,
+  });
   let lastErrorLogged = '';
   const sampler = new Sampler({
     read: () => o.system.readInterrupts(),
     intervalMs: o.intervalMs,
     retentionMs: o.retentionMs,
-    onDelta: (delta) => totals.add(delta),
+    onDelta: (delta) => {
+      totals.add(delta);
+      // Pins of IRQs that came back are applied again right after the sample that shows it.
+      pins.afterSample(delta);
+    },
     onError: (e: IrqkitError) => {
       // One line per distinct failure, not one per interval.
       if (e.message !== lastErrorLogged)
@@ -60,8 +96,10 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     },
   });
   sampler.start();
+  // Pins are in place before the API answers.
+  pins.start();
   const service = new IrqService({
-    system: o.system,
+    system: pins.system,
     sampler,
     bannedIrqs: o.bannedIrqs,
     maxWaitMs: o.maxWaitMs,
@@ -71,6 +109,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     service,
     version: o.version,
     readOnly: o.readOnly,
+    pins,
     startedAt,
     now: () => Date.now(),
     retentionMs: o.retentionMs,
@@ -86,13 +125,16 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
         });
         recent = { cpus: w.snapshot.cpus, perCpu, seconds: w.seconds };
       }
-      return metricFamilies({
-        totals,
-        health: sampler.health(),
-        recent,
-        startedAtSeconds: Math.floor(startedAt / 1000),
-        version: o.version,
-      });
+      return [
+        ...metricFamilies({
+          totals,
+          health: sampler.health(),
+          recent,
+          startedAtSeconds: Math.floor(startedAt / 1000),
+          version: o.version,
+        }),
+        ...pinMetricFamilies(pins),
+      ];
     },
   });
   openapi = buildOpenApi(routes, {
@@ -129,17 +171,42 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     readOnly: o.readOnly,
     intervalMs: o.intervalMs,
     retentionMs: o.retentionMs,
+    stateFile: pins.health().file,
+    restoreOnExit,
   });
   let closing: Promise<void> | null = null;
   return {
     addresses,
     urls,
+    pins,
+    reload(config) {
+      o.bannedIrqs.clear();
+      for (const irq of config.bannedIrqs) o.bannedIrqs.add(irq);
+      restoreOnExit = config.restoreOnExit;
+      try {
+        return pins.reload();
+      } catch (e) {
+        const h = pins.health();
+        return { pins: h.pins, originals: h.originals, stateError: (e as Error).message };
+      }
+    },
     close() {
       closing ??= (async () => {
+        // No write starts from here on: a request still waiting (a plan/apply waiting for
+        // history) is answered 503 with nothing written rather than applied on a cut window.
+        pins.beginShutdown();
         // Stop sampling first: it wakes window queries that wait for history, so they answer
         // with the window so far instead of holding the shutdown until its deadline.
         sampler.stop();
         await Promise.all(servers.map((s) => s.close()));
+        // Every request is over, so nothing can write after the restore.
+        if (restoreOnExit && !o.readOnly) {
+          try {
+            pins.restore({ unpin: false, onExit: true });
+          } catch (e) {
+            o.log({ level: 'error', msg: 'restore on exit failed', error: (e as Error).message });
+          }
+        }
         o.onClose?.();
         o.log({ level: 'info', msg: 'irqkitd stopped' });
       })();

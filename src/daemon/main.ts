@@ -3,6 +3,7 @@
  * when the daemon stops (on the signal io.onStop delivers), so it is testable without a process.
  */
 
+import { join } from 'node:path';
 import { type CommandSpec, commandHelp, parseCommandArgs, stringList, stringOption } from '../cli/options.ts';
 import { parseDuration } from '../core/duration.ts';
 import { EXIT, IrqkitError, toIrqkitError } from '../core/errors.ts';
@@ -10,8 +11,10 @@ import { createSystem } from '../io/create-system.ts';
 import type { SystemAccess } from '../io/system.ts';
 import { createSimulatedMachine } from '../sim/machine.ts';
 import { loadSimSpec } from '../sim/spec.ts';
+import { type DaemonConfig, loadConfig } from './config-file.ts';
 import { startDaemon } from './daemon.ts';
 import { DEFAULT_LISTEN, parseListen } from './listen.ts';
+import { DEFAULT_STATE_DIR } from './state-store.ts';
 
 declare const IRQKIT_VERSION: string | undefined;
 const VERSION = typeof IRQKIT_VERSION === 'string' ? IRQKIT_VERSION : 'dev';
@@ -28,6 +31,7 @@ export const daemonSpec: CommandSpec = {
     'irqkitd --simulate                        # a simulated 8-CPU machine, no root needed',
     'irqkitd --simulate 16cpu,2node --listen :9641',
     'irqkitd --listen /run/irqkitd.sock --read-only',
+    'irqkitd --restore-on-exit --config /etc/irqkit/irqkitd.json   # SIGHUP re-reads the file',
   ],
   maxPositionals: 0,
   options: {
@@ -68,6 +72,21 @@ export const daemonSpec: CommandSpec = {
       arg: 'IRQ',
       description: 'never move this IRQ in plans (comma lists too)',
     },
+    'state-dir': {
+      type: 'string',
+      arg: 'DIR',
+      description: `pins and original affinities are kept in DIR/state.json (default ${DEFAULT_STATE_DIR}; with --simulate, the machine's directory)`,
+    },
+    'restore-on-exit': {
+      type: 'boolean',
+      description:
+        'when stopping, put back the affinities irqkitd changed, as they were before (pins stay saved)',
+    },
+    config: {
+      type: 'string',
+      arg: 'FILE',
+      description: 'JSON settings re-read on SIGHUP: {"ban":[IRQ,…],"restoreOnExit":true}',
+    },
     'metrics-irq-cpu': {
       type: 'boolean',
       description: 'also export IRQ×CPU series in /metrics (~IRQs×CPUs series: 1.2 M on 1,152 CPUs)',
@@ -83,6 +102,8 @@ export interface DaemonIo {
   stopSignal: Promise<string>;
   /** Called once listening, with the URLs (tests read the port from here). */
   onListening?(urls: string[]): void;
+  /** Hands over what SIGHUP runs: re-read --config and the state file (bin.ts binds the signal). */
+  onReload?(reload: () => void): void;
 }
 
 /** `--simulate` may come without a value; parseArgs needs one, so give it ''. */
@@ -141,12 +162,24 @@ export async function runDaemon(argv: readonly string[], io: DaemonIo): Promise<
     const listen = (
       stringList(values, 'listen').length > 0 ? stringList(values, 'listen') : [DEFAULT_LISTEN]
     ).map(parseListen);
+    const cliBans = parseBans(stringList(values, 'ban'));
+    const cliRestore = values['restore-on-exit'] === true;
+    const configPath = stringOption(values, 'config');
+    const readConfig = (): DaemonConfig =>
+      configPath === undefined ? { ban: [], restoreOnExit: undefined } : loadConfig(configPath);
+    const config = readConfig();
+    let stateDir = stringOption(values, 'state-dir');
+    if (stateDir === '') throw new IrqkitError('IRQ_ERR_USAGE', '--state-dir needs a directory');
+    let procRoot = procfs ?? '/proc';
     let system: SystemAccess;
     if (simulate !== undefined) {
       const machine = createSimulatedMachine(loadSimSpec(simulate));
       machine.start(Math.min(intervalMs, 1000));
       cleanup = () => machine.dispose();
       system = machine.system();
+      procRoot = machine.procRoot;
+      // Pins of a simulated machine must never reach the real one's state file.
+      stateDir ??= join(machine.dir, 'state');
     } else {
       system = createSystem({
         ...(procfs !== undefined ? { procRoot: procfs } : {}),
@@ -161,13 +194,43 @@ export async function runDaemon(argv: readonly string[], io: DaemonIo): Promise<
       retentionMs,
       maxWaitMs,
       readOnly: values['read-only'] === true,
-      bannedIrqs: parseBans(stringList(values, 'ban')),
+      bannedIrqs: new Set([...cliBans, ...config.ban]),
       metricsIrqCpu: values['metrics-irq-cpu'] === true,
       version: VERSION,
       log,
+      stateDir: stateDir ?? DEFAULT_STATE_DIR,
+      procRoot,
+      restoreOnExit: cliRestore || config.restoreOnExit === true,
       ...(cleanup ? { onClose: cleanup } : {}),
     });
     cleanup = undefined; // the daemon owns it now
+    io.onReload?.(() => {
+      let next: DaemonConfig;
+      try {
+        next = readConfig();
+      } catch (e) {
+        log({
+          level: 'error',
+          msg: 'reload failed; keeping the running configuration',
+          config: configPath,
+          error: toIrqkitError(e).message,
+        });
+        return;
+      }
+      const bannedIrqs = new Set([...cliBans, ...next.ban]);
+      const restoreOnExit = cliRestore || next.restoreOnExit === true;
+      const r = daemon.reload({ bannedIrqs, restoreOnExit });
+      log({
+        level: r.stateError === undefined ? 'info' : 'warn',
+        msg: 'configuration reloaded',
+        config: configPath ?? null,
+        ban: [...bannedIrqs].sort((a, b) => Number(a) - Number(b)),
+        restoreOnExit,
+        pins: r.pins,
+        originals: r.originals,
+        ...(r.stateError !== undefined ? { stateError: r.stateError } : {}),
+      });
+    });
     io.onListening?.(daemon.urls);
     const signal = await io.stopSignal;
     log({ level: 'info', msg: 'stopping', signal });

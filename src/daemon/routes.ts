@@ -4,11 +4,13 @@ import { parseDuration } from '../core/duration.ts';
 import { IrqkitError } from '../core/errors.ts';
 import { METRICS_CONTENT_TYPE, type MetricFamily, renderMetrics } from '../core/metrics-text.ts';
 import type { BatchResult as BatchResultType } from '../io/system.ts';
+import { DASHBOARD_CONTENT_TYPE, dashboardPage } from './dashboard.ts';
 import { defineRoute, type RouteSpec } from './http/route.ts';
+import { keeperOf, type PinRouteContext, pinRoutes } from './pin-routes.ts';
 import * as S from './schemas.ts';
 import type { IrqService, NumaPolicy, PlanQuery } from './service.ts';
 
-export interface RouteContext {
+export interface RouteContext extends PinRouteContext {
   service: IrqService;
   version: string;
   readOnly: boolean;
@@ -54,15 +56,43 @@ function planQuery(
 }
 
 /** A failed batch is still a complete answer: 409 with every IRQ's outcome, not a bare problem. */
-function batchResponse(result: BatchResultType) {
+function batchResponse(result: BatchResultType & { warnings?: string[] }) {
   return { status: result.ok ? 200 : 409, body: result };
 }
+
+/**
+ * `persist: true`: pins what the batch set (undoing it when the state cannot be saved) and
+ * returns the warnings a client should show, such as irqbalance running.
+ */
+function persisted(ctx: RouteContext, result: BatchResultType, persist: boolean | undefined): string[] {
+  if (persist !== true || result.dryRun || !result.ok) return [];
+  const keeper = keeperOf(ctx);
+  keeper.persist(result);
+  return keeper.warnings();
+}
+
+const STATE_ERRORS = ['IRQ_ERR_STATE_WRITE'] as const;
 
 const WINDOW_ERRORS = ['IRQ_ERR_USAGE', 'IRQ_ERR_UNAVAILABLE'] as const;
 
 export function buildRoutes(ctx: RouteContext): RouteSpec[] {
   const { service } = ctx;
   return [
+    defineRoute({
+      method: 'GET',
+      path: '/',
+      operationId: 'getDashboard',
+      summary: 'The web dashboard: heat map, per-CPU bars and planner (HTML, inline script; uses this API)',
+      tags: ['meta'],
+      response: S.TextBody,
+      produces: [DASHBOARD_CONTENT_TYPE],
+      // Reading it changes nothing; its Apply button sends a JSON POST like any other client.
+      mutating: false,
+      handler: () => {
+        const page = dashboardPage();
+        return { body: page.html, contentType: DASHBOARD_CONTENT_TYPE, headers: page.headers };
+      },
+    }),
     defineRoute({
       method: 'GET',
       path: '/healthz',
@@ -81,6 +111,9 @@ export function buildRoutes(ctx: RouteContext): RouteSpec[] {
             system: service.system.description,
             readOnly: ctx.readOnly,
             sampler,
+            ...(ctx.pins
+              ? { state: ctx.pins.health(), irqbalance: ctx.pins.irqbalance(), warnings: ctx.pins.warnings() }
+              : {}),
           },
         };
       },
@@ -200,6 +233,8 @@ export function buildRoutes(ctx: RouteContext): RouteSpec[] {
         'IRQ_ERR_MANAGED',
         'IRQ_ERR_NO_VECTOR',
         'IRQ_ERR_PERMISSION',
+        ...STATE_ERRORS,
+        'IRQ_ERR_UNAVAILABLE',
       ],
       handler: ({ params, body }) => {
         const result = service.setAffinity(String(params.irq), body.cpu);
@@ -213,7 +248,8 @@ export function buildRoutes(ctx: RouteContext): RouteSpec[] {
             ...(outcome.error.errno ? { errno: outcome.error.errno } : {}),
           });
         }
-        return { body: outcome };
+        const warnings = persisted(ctx, result, body.persist);
+        return { body: warnings.length > 0 ? { ...outcome, warnings } : outcome };
       },
     }),
     defineRoute({
@@ -227,7 +263,12 @@ export function buildRoutes(ctx: RouteContext): RouteSpec[] {
       body: S.BatchBody,
       response: S.BatchResult,
       responses: { 409: S.BatchResult },
-      handler: ({ body }) => batchResponse(service.applyBatch(body.assignments, body.dryRun ?? false)),
+      errors: [...STATE_ERRORS, 'IRQ_ERR_UNAVAILABLE'],
+      handler: ({ body }) => {
+        const result = service.applyBatch(body.assignments, body.dryRun ?? false);
+        const warnings = persisted(ctx, result, body.persist);
+        return batchResponse(warnings.length > 0 ? { ...result, warnings } : result);
+      },
     }),
     defineRoute({
       method: 'GET',
@@ -264,11 +305,17 @@ export function buildRoutes(ctx: RouteContext): RouteSpec[] {
         'IRQ_ERR_CPUSET',
         'IRQ_ERR_EMPTY',
         'IRQ_ERR_INFEASIBLE',
+        ...STATE_ERRORS,
       ],
       handler: async ({ body, signal }) => {
         const r = await service.applyPlan(planQuery(body, ctx.retentionMs), body.dryRun ?? false, signal);
-        return { status: r.result.ok ? 200 : 409, body: r };
+        const warnings = persisted(ctx, r.result, body.persist);
+        return {
+          status: r.result.ok ? 200 : 409,
+          body: warnings.length > 0 ? { ...r, result: { ...r.result, warnings } } : r,
+        };
       },
     }),
+    ...pinRoutes(ctx),
   ];
 }

@@ -8,6 +8,7 @@ import { DeltaHistory, sparseInterval, type WindowSnapshot } from '../core/histo
 import { parseInterrupts } from '../core/parse-interrupts.ts';
 import { type Delta, diffSnapshots } from '../core/rates.ts';
 import type { Snapshot } from '../core/snapshot.ts';
+import { truncatedRead } from './truncated-read.ts';
 
 export interface SamplerClock {
   now(): number;
@@ -96,9 +97,16 @@ export class Sampler {
     const at = this.clock.now();
     let text: string;
     let snapshot: Snapshot;
+    let delta: Delta | undefined;
+    const prev = this.latest;
     try {
       text = this.options.read();
       snapshot = parseInterrupts(text);
+      const cut = prev ? truncatedRead(prev, text, snapshot) : null;
+      if (cut !== null) throw new IrqkitError('IRQ_ERR_PARSE', cut);
+      // Inside the try: diffSnapshots throws on a header that names a CPU twice, and a throw
+      // from here would escape the sampling timer and kill the daemon.
+      if (prev) delta = diffSnapshots(prev.snapshot, snapshot, { seconds: (at - prev.at) / 1000 });
     } catch (e) {
       const err =
         e instanceof IrqkitError
@@ -108,9 +116,7 @@ export class Sampler {
       this.options.onError?.(err);
       return;
     }
-    const prev = this.latest;
-    if (prev) {
-      const delta = diffSnapshots(prev.snapshot, snapshot, { seconds: (at - prev.at) / 1000 });
+    if (prev && delta !== undefined) {
       this.history.add(sparseInterval(prev.at, at, delta), snapshot);
       this.options.onDelta?.(delta);
     }

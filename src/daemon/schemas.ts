@@ -27,6 +27,11 @@ const NumaPolicy = Type.Union([Type.Literal('strict'), Type.Literal('prefer'), T
     "Keep each device's IRQs on CPUs of its NUMA node: strict (always), prefer (where that node has planned CPUs), ignore",
 });
 
+const Persist = Type.Boolean({
+  description:
+    'Keep it: save a pin in the state file and apply it again at start-up and whenever the IRQ comes back (driver reload, NIC reset)',
+});
+
 export const WindowQuery = Type.Object({
   window: Type.Optional(Duration),
   wait: Type.Optional(
@@ -64,11 +69,15 @@ export const PlanApplyBody = Type.Object(
     tolerance: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
     timeLimit: Type.Optional(Duration),
     dryRun: Type.Optional(Type.Boolean()),
+    persist: Type.Optional(Persist),
   },
   { additionalProperties: false },
 );
 
-export const AffinityBody = Type.Object({ cpu: Cpu }, { additionalProperties: false });
+export const AffinityBody = Type.Object(
+  { cpu: Cpu, persist: Type.Optional(Persist) },
+  { additionalProperties: false },
+);
 
 export const BatchBody = Type.Object(
   {
@@ -83,6 +92,7 @@ export const BatchBody = Type.Object(
       { minItems: 1, maxItems: 16_384 },
     ),
     dryRun: Type.Optional(Type.Boolean()),
+    persist: Type.Optional(Persist),
   },
   { additionalProperties: false },
 );
@@ -103,6 +113,9 @@ export const Outcome = Type.Object({
   pending: Type.Boolean(),
   rolledBack: Type.Boolean(),
   error: Type.Optional(ErrorInfo),
+  warnings: Type.Optional(
+    Type.Array(Type.String(), { description: 'With persist: e.g. irqbalance runs and will undo the pin' }),
+  ),
 });
 
 export const BatchResult = Type.Object({
@@ -110,6 +123,9 @@ export const BatchResult = Type.Object({
   dryRun: Type.Boolean(),
   rolledBack: Type.Boolean(),
   outcomes: Type.Array(Outcome),
+  warnings: Type.Optional(
+    Type.Array(Type.String(), { description: 'With persist: e.g. irqbalance runs and will undo the pins' }),
+  ),
 });
 
 export const WindowInfo = Type.Object({
@@ -215,6 +231,9 @@ export const Plan = Type.Object(
       }),
     ),
     moves: Type.Array(Type.Object({ irq: Type.String(), cpu: Type.Integer() })),
+    pins: Type.Array(Type.Object({ irq: Type.String(), cpu: Type.Integer() }), {
+      description: 'IRQs that stay on their CPU but whose mask allows others; apply narrows them to it',
+    }),
     before: Type.Object({
       cpus: Type.Array(Type.Object({ cpu: Type.Integer(), load: Type.Number() })),
       metrics: Metrics,
@@ -249,6 +268,16 @@ export const Health = Type.Object(
     system: Type.String(),
     readOnly: Type.Boolean(),
     sampler: Type.Object({}, { additionalProperties: true }),
+    state: Type.Optional(
+      Type.Object(
+        {},
+        { additionalProperties: true, description: 'The state file: pins, originals, save errors' },
+      ),
+    ),
+    irqbalance: Type.Optional(
+      Type.Object({}, { additionalProperties: true, description: 'Whether irqbalance runs' }),
+    ),
+    warnings: Type.Optional(Type.Array(Type.String())),
   },
   { additionalProperties: true },
 );

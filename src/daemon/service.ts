@@ -207,6 +207,8 @@ export class IrqService {
     const current = new Map<string, number>();
     const allowed = new Map<string, number[]>();
     const notes: string[] = [];
+    const unknownManaged: string[] = [];
+    const masks = new Map<string, number[]>();
     const numericRows = w.snapshot.rows.filter((r) => r.numeric && r.occurrence === 0);
     for (const row of numericRows) {
       let info: IrqInfo;
@@ -221,6 +223,14 @@ export class IrqService {
         }
         continue;
       }
+      if (info.managed === null && row.total > 0) {
+        if (request.probeManaged) {
+          info = { ...info, managed: this.o.system.probeManaged(row.label) };
+        } else {
+          unknownManaged.push(row.label);
+        }
+      }
+      masks.set(row.label, info.affinity);
       const here = info.effective?.[0] ?? info.affinity[0];
       if (here !== undefined) current.set(row.label, here);
       if (info.managed === true || this.o.bannedIrqs.has(row.label)) {
@@ -257,6 +267,11 @@ export class IrqService {
         ...(request.tolerance !== undefined ? { tolerance: request.tolerance } : {}),
       },
     );
+    if (unknownManaged.length > 0) {
+      notes.push(
+        `IRQs ${unknownManaged.join(', ')}: this kernel (before 6.12) does not show which IRQs it manages; apply tests them with a no-op write first and leaves managed ones where they are`,
+      );
+    }
     const result = plan(planRequest);
     // "Before" is what the CPUs really serviced in the window, not a model of it.
     const posOf = new Map(w.snapshot.cpus.map((c, i) => [c, i]));
@@ -281,6 +296,11 @@ export class IrqService {
         ...(allowed.has(a.id) ? { allowed: formatCpuList(allowed.get(a.id) as number[]) } : {}),
       })),
       moves: result.assignments.filter((a) => a.moved).map((a) => ({ irq: a.id, cpu: a.cpu })),
+      // Already served by their planned CPU, but allowed on others (e.g. 0-7): pinning them is
+      // what makes the plan hold, since the kernel may re-route a wide mask at any time.
+      pins: result.assignments
+        .filter((a) => !a.moved && !a.fixed && !isOnly(masks.get(a.id), a.cpu))
+        .map((a) => ({ irq: a.id, cpu: a.cpu })),
       before: {
         cpus: cpus.map((cpu, i) => ({ cpu, load: before[i] ?? 0 })),
         metrics: balanceMetrics(before, result.metrics.lowerBound),
@@ -300,9 +320,15 @@ export class IrqService {
     dryRun: boolean,
     signal?: AbortSignal,
   ): Promise<{ plan: DaemonPlan; result: BatchResult }> {
-    const p = await this.plan(request, signal);
-    return { plan: p, result: this.o.system.setAffinities(p.moves, { dryRun }) };
+    // A plan that is going to be written first learns which IRQs the kernel manages, so the
+    // batch does not fail on them; a dry run must not write at all, so it does not probe.
+    const p = await this.plan({ ...request, probeManaged: !dryRun }, signal);
+    return { plan: p, result: this.o.system.setAffinities([...p.moves, ...p.pins], { dryRun }) };
   }
+}
+
+function isOnly(mask: readonly number[] | undefined, cpu: number): boolean {
+  return mask !== undefined && mask.length === 1 && mask[0] === cpu;
 }
 
 function describeTopology(t: CpuTopology) {
@@ -316,6 +342,8 @@ function describeTopology(t: CpuTopology) {
 
 export interface PlanQuery {
   windowMs: number;
+  /** Test unknown IRQs for kernel management with a no-op write (apply does; GET /plan does not). */
+  probeManaged?: boolean;
   wait: boolean;
   cpus?: number[];
   numa: NumaPolicy;
@@ -355,6 +383,8 @@ export interface DaemonPlan {
     allowed?: string;
   }>;
   moves: AffinityWrite[];
+  /** IRQs that stay on their CPU but whose mask allows others: apply narrows them to it. */
+  pins: AffinityWrite[];
   before: { cpus: Array<{ cpu: number; load: number }>; metrics: BalanceMetrics };
   after: { cpus: PlanResult['cpus']; metrics: PlanResult['metrics'] };
   idle: string[];

@@ -2,7 +2,7 @@
  * A batch of affinity writes that applies completely or not at all: everything is validated
  * before the first write, and a refused write undoes the writes before it.
  */
-import { hasCpu } from '../core/cpuset.ts';
+import { formatCpuList, hasCpu } from '../core/cpuset.ts';
 import { type ErrorCode, isIrqkitError } from '../core/errors.ts';
 import type { AffinityWriter } from './affinity-writer.ts';
 import {
@@ -49,6 +49,23 @@ function readBack(procRoot: string, irq: string): { affinity: number[]; effectiv
   return { affinity, effective };
 }
 
+/** A whole list (restore): every CPU must exist, and the kernel wants one of them online. */
+function cpuListError(cpus: readonly unknown[], topo: CpuTopology): OutcomeError | undefined {
+  if (cpus.length === 0) return fail('IRQ_ERR_UNKNOWN_CPU', 'an empty CPU list');
+  const errors = cpus.map((c) => cpuError(c, topo));
+  const unknown = errors.find((e) => e !== undefined && e.code !== 'IRQ_ERR_CPU_OFFLINE');
+  if (unknown !== undefined) return unknown;
+  if (errors.every((e) => e !== undefined)) {
+    return fail('IRQ_ERR_CPU_OFFLINE', `no CPU of ${formatCpuList(cpus as number[])} is online`);
+  }
+  return undefined;
+}
+
+/** The list a write sets: `cpus` when given (restore), else the one CPU. */
+function targetOf(w: Pick<AffinityWrite, 'cpu' | 'cpus'>): readonly number[] {
+  return w.cpus ?? [w.cpu];
+}
+
 function cpuError(cpu: unknown, topo: CpuTopology): OutcomeError | undefined {
   if (typeof cpu !== 'number' || !Number.isInteger(cpu) || cpu < 0) {
     return fail('IRQ_ERR_UNKNOWN_CPU', `${JSON.stringify(cpu)} is not a CPU number`);
@@ -62,6 +79,8 @@ function cpuError(cpu: unknown, topo: CpuTopology): OutcomeError | undefined {
 
 interface Checked {
   outcome: AffinityOutcome;
+  /** The smp_affinity_list to write. */
+  target: readonly number[];
   /** Set when the write cannot be made; the whole batch is then refused. */
   invalid: boolean;
 }
@@ -104,14 +123,14 @@ function validate(ctx: BatchContext, writes: readonly AffinityWrite[]): Checked[
         error = { code: e.code, message: `IRQ ${irq}: ${e.message}` };
       }
     }
-    error ??= cpuError(w.cpu, topo);
+    error ??= w.cpus !== undefined ? cpuListError(w.cpus, topo) : cpuError(w.cpu, topo);
     if (error !== undefined) outcome.error = error;
-    return { outcome, invalid: error !== undefined };
+    return { outcome, target: targetOf(w), invalid: error !== undefined };
   });
 }
 
 function dryRun(ctx: BatchContext, checked: Checked[]): BatchResult {
-  const outcomes = checked.map(({ outcome }) => {
+  const outcomes = checked.map(({ outcome, target }) => {
     const mode = fileMode(affinityListPath(ctx.procRoot, outcome.irq));
     if (mode !== null && (mode & 0o222) === 0) {
       outcome.error = fail(
@@ -121,7 +140,7 @@ function dryRun(ctx: BatchContext, checked: Checked[]): BatchResult {
       return outcome;
     }
     outcome.ok = true;
-    outcome.affinity = [outcome.cpu];
+    outcome.affinity = [...target];
     return outcome;
   });
   return { ok: outcomes.every((o) => o.ok), dryRun: true, rolledBack: false, outcomes };
@@ -149,20 +168,23 @@ export function applyAffinityBatch(
 
   const written: AffinityOutcome[] = [];
   let failed: AffinityOutcome | undefined;
-  for (const [i, o] of outcomes.entries()) {
+  for (const [i, { outcome: o, target }] of checked.entries()) {
     if (failed !== undefined) {
       o.error = fail('IRQ_ERR_NOT_ATTEMPTED', `IRQ ${o.irq}: not written because IRQ ${failed.irq} failed`);
       continue;
     }
     ctx.beforeWrite?.({ irq: o.irq, cpu: o.cpu }, i);
-    const result = ctx.writer.write(o.irq, [o.cpu]);
+    const result = ctx.writer.write(o.irq, target);
     const back = readBack(ctx.procRoot, o.irq);
     o.affinity = back.affinity;
     o.effective = back.effective;
     if (result.ok) {
       o.ok = true;
       // x86 without interrupt remapping moves the vector at the IRQ's next interrupt.
-      o.pending = back.effective !== null && back.effective.length > 0 && !back.effective.includes(o.cpu);
+      o.pending =
+        back.effective !== null &&
+        back.effective.length > 0 &&
+        !back.effective.some((c) => target.includes(c));
       written.push(o);
     } else {
       o.error = result.error;

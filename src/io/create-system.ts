@@ -75,6 +75,18 @@ export function createSystem(options: SystemOptions = {}): SystemAccess {
       };
     },
     topology: () => readTopology(sysRoot),
+    probeManaged(irq: string): boolean | null {
+      if (!isIrqNumber(irq)) throw unknownIrq(irq);
+      const known = managed(irq, readProcIrq(procRoot, irq).affinityMode);
+      if (known !== null) return known;
+      // Before 6.12 a managed IRQ's file looks writable; only a write tells. Writing back the
+      // mask it already has moves nothing, and a managed IRQ refuses any write.
+      const current = readProcIrq(procRoot, irq).affinity;
+      if (current.length === 0) return null;
+      const r = writer.write(irq, current);
+      if (r.ok) return false;
+      return r.error.code === 'IRQ_ERR_MANAGED' ? true : null;
+    },
     setAffinities(writes, opts = {}) {
       return applyAffinityBatch(
         {

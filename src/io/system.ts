@@ -52,6 +52,11 @@ export interface CpuTopology {
 export interface AffinityWrite {
   irq: string;
   cpu: number;
+  /**
+   * The whole smp_affinity_list to write instead of `cpu` alone: putting back an affinity
+   * irqkitd changed (restore, undo), which may name several CPUs. Valid when one is online.
+   */
+  cpus?: readonly number[];
 }
 
 export interface AffinityOutcome {
@@ -102,6 +107,12 @@ export interface SystemAccess {
   /** Throws IRQ_ERR_UNKNOWN_IRQ when /proc/irq/N does not exist. */
   irqInfo(irq: string): IrqInfo;
   topology(): CpuTopology;
+  /**
+   * Whether the kernel manages this IRQ's affinity. When neither the file mode (kernels ≥ 6.12)
+   * nor an earlier write tells, writes the current smp_affinity_list back, which moves nothing
+   * and which a managed IRQ refuses; null when even that does not tell (e.g. not root).
+   */
+  probeManaged(irq: string): boolean | null;
   /**
    * Pins each IRQ to one CPU (smp_affinity_list). Validates everything first; then writes in
    * order; if one write fails, restores every earlier write of the batch. Never throws for a

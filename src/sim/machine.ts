@@ -3,7 +3,8 @@
  * irqkit looks. Counters grow with each IRQ's rate on the CPU the IRQ is really routed to, and
  * that CPU follows what was written to smp_affinity_list, so the daemon's moves show up.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -23,7 +24,16 @@ import type { SystemAccess } from '../io/system.ts';
 import { layoutIrqs, onlineCpus, type SimIrq } from './layout.ts';
 import { createPrng, type Prng } from './prng.ts';
 import { type ResolvedSimSpec, resolveSimSpec, type SimSpec } from './spec.ts';
-import { RO, RW, writeFileAtomic, writeIrqFiles, writeStaticTree } from './tree.ts';
+import {
+  RO,
+  RW,
+  writeCpuState,
+  writeFile,
+  writeFileAtomic,
+  writeIrqFiles,
+  writeMsiVector,
+  writeStaticTree,
+} from './tree.ts';
 
 const WRAP = 2 ** 32;
 
@@ -55,7 +65,41 @@ export interface SimulatedMachine {
   counts(irq: string): number[];
   /** Stops the timer; removes the directory if the machine made it. */
   dispose(): void;
+
+  // Fault injection: what drivers, CPU hotplug and a flaky procfs do to a running daemon.
+
+  /** /proc/sys/kernel/random/boot_id: new for every machine, as for every boot. */
+  readonly bootId: string;
+  /** Online CPUs now, ascending. */
+  online(): number[];
+  /**
+   * CPU hotplug. Offline: the CPU leaves sysfs `online` and its NUMA node's cpulist and loses its
+   * /proc/interrupts column; a movable IRQ with no online CPU left in its affinity gets every online
+   * CPU ("affinity broken", as the kernel does, and it is not put back later); a managed one shuts
+   * down until its CPU returns. Refuses to take the last online CPU away.
+   */
+  setOnline(cpu: number, online: boolean): void;
+  /**
+   * Driver unload or NIC reset, first half: /proc/irq/N, its /proc/interrupts row and its sysfs
+   * msi_irqs entry disappear.
+   */
+  removeIrq(irq: string): void;
+  /**
+   * Driver reload, second half: the IRQ comes back as a new descriptor, counters from 0 and its
+   * boot-time affinity. `action` renames its handler: the number now belongs to another device.
+   */
+  restoreIrq(irq: string, options?: { action?: string }): void;
+  /**
+   * How /proc/interrupts reads from now on: `unreadable` (a directory there: EISDIR),
+   * `truncated` (cut in the middle of a line), `truncated-lines` (cut at a line end: the named
+   * rows at the end are missing), or null for the real thing. Takes effect at once.
+   */
+  setInterruptsFault(fault: InterruptsFault | null): void;
+  /** A process in /proc/PID/comm (e.g. irqbalance, for the daemon's detection); remove it with null. */
+  setProcess(pid: number, comm: string | null): void;
 }
+
+export type InterruptsFault = 'unreadable' | 'truncated' | 'truncated-lines';
 
 interface IrqState {
   sim: SimIrq;
@@ -66,6 +110,8 @@ interface IrqState {
   listText: string;
   maskText: string;
   gone: boolean;
+  /** Handler name now (a reload may give the number to another device). */
+  action: string;
 }
 
 export function createSimulatedMachine(spec: SimSpec | ResolvedSimSpec, dir?: string): SimulatedMachine {
@@ -81,7 +127,7 @@ export function createSimulatedMachine(spec: SimSpec | ResolvedSimSpec, dir?: st
   mkdirSync(procRoot, { recursive: true });
 
   const layout = layoutIrqs(resolved);
-  const online = onlineCpus(resolved);
+  let online = onlineCpus(resolved);
   const noise: Prng = createPrng(resolved.seed);
   const routeOf = (sim: SimIrq, affinity: readonly number[]): number[] => {
     const first = affinity.find((c) => hasCpu(online, c));
@@ -101,6 +147,7 @@ export function createSimulatedMachine(spec: SimSpec | ResolvedSimSpec, dir?: st
       listText: `${formatCpuList(sim.affinity)}\n`,
       maskText: `${formatCpuMask(sim.affinity, resolved.cpus)}\n`,
       gone: false,
+      action: sim.action,
     };
   });
   const byIrq = new Map(states.map((s) => [String(s.sim.irq), s]));
@@ -110,9 +157,35 @@ export function createSimulatedMachine(spec: SimSpec | ResolvedSimSpec, dir?: st
   const noisy = (expected: number): number =>
     Math.max(0, Math.round(expected * (1 + resolved.noise * (2 * noise.next() - 1))));
 
+  const irqDir = (s: IrqState): string => join(procRoot, 'irq', String(s.sim.irq));
+
+  /** Sets the requested affinity (list and mask files) as the kernel reports it. */
+  const setAffinity = (s: IrqState, next: number[], seen?: { list: string; mask: string }): void => {
+    const dir = irqDir(s);
+    s.affinity = next;
+    s.listText = `${formatCpuList(next)}\n`;
+    s.maskText = `${formatCpuMask(next, resolved.cpus)}\n`;
+    // A file that already reads as the kernel would print it is left alone: rewriting it could
+    // land over a newer write of the daemon, which runs in another process (a lost update the
+    // kernel never makes).
+    if (seen?.list !== s.listText) writeFileAtomic(join(dir, 'smp_affinity_list'), s.listText, RW);
+    if (seen?.mask !== s.maskText) writeFileAtomic(join(dir, 'smp_affinity'), s.maskText, RW);
+  };
+
+  /** Routes the IRQ to the first online CPU of its affinity and says so in effective_affinity. */
+  const reroute = (s: IrqState): void => {
+    const dir = irqDir(s);
+    const effective = routeOf(s.sim, s.affinity);
+    if (!cpuSetsEqual(effective, s.effective)) {
+      s.effective = effective;
+      writeFileAtomic(join(dir, 'effective_affinity_list'), `${formatCpuList(effective)}\n`, RO);
+      writeFileAtomic(join(dir, 'effective_affinity'), `${formatCpuMask(effective, resolved.cpus)}\n`, RO);
+    }
+  };
+
   /** Picks up what the daemon wrote: the list file wins, then the hex mask. */
   const refresh = (s: IrqState): void => {
-    const dir = join(procRoot, 'irq', String(s.sim.irq));
+    const dir = irqDir(s);
     const listText = readOptionalFile(join(dir, 'smp_affinity_list'));
     if (listText === null) {
       s.gone = true;
@@ -136,20 +209,12 @@ export function createSimulatedMachine(spec: SimSpec | ResolvedSimSpec, dir?: st
     s.maskText = maskText;
     // An empty read is a writer caught between O_TRUNC and write(2).
     if (next !== null && next.length > 0 && !cpuSetsEqual(next, s.affinity)) {
-      s.affinity = next;
-      s.listText = `${formatCpuList(next)}\n`;
-      s.maskText = `${formatCpuMask(next, resolved.cpus)}\n`;
-      writeFileAtomic(join(dir, 'smp_affinity_list'), s.listText, RW);
-      writeFileAtomic(join(dir, 'smp_affinity'), s.maskText, RW);
+      setAffinity(s, next, { list: listText, mask: maskText });
     }
-    const effective = routeOf(s.sim, s.affinity);
-    if (!cpuSetsEqual(effective, s.effective)) {
-      s.effective = effective;
-      writeFileAtomic(join(dir, 'effective_affinity_list'), `${formatCpuList(effective)}\n`, RO);
-      writeFileAtomic(join(dir, 'effective_affinity'), `${formatCpuMask(effective, resolved.cpus)}\n`, RO);
-    }
+    reroute(s);
   };
 
+  let interruptsFault: InterruptsFault | null = null;
   const writeInterrupts = (): void => {
     const rows: InterruptRow[] = [];
     const pick = (counts: number[]) => online.map((c) => counts[c] ?? 0);
@@ -167,7 +232,7 @@ export function createSimulatedMachine(spec: SimSpec | ResolvedSimSpec, dir?: st
         chip: s.sim.chip,
         hwirq: s.sim.hwirq,
         flow: s.sim.flow,
-        actions: [s.sim.action],
+        actions: [s.action],
         line: 0,
       });
     }
@@ -184,7 +249,19 @@ export function createSimulatedMachine(spec: SimSpec | ResolvedSimSpec, dir?: st
         line: 0,
       });
     }
-    writeFileAtomic(join(procRoot, 'interrupts'), renderInterrupts({ cpus: online, rows, warnings: [] }), RO);
+    const text = renderInterrupts({ cpus: online, rows, warnings: [] });
+    const path = join(procRoot, 'interrupts');
+    const isDir = statSync(path, { throwIfNoEntry: false })?.isDirectory() === true;
+    if (interruptsFault === 'unreadable') {
+      // A directory reads as EISDIR even for root, which ignores file modes.
+      if (!isDir) {
+        rmSync(path, { force: true });
+        mkdirSync(path);
+      }
+      return;
+    }
+    if (isDir) rmSync(path, { recursive: true, force: true });
+    writeFileAtomic(path, faulty(text, interruptsFault), RO);
   };
 
   let elapsed = 0;
@@ -208,7 +285,16 @@ export function createSimulatedMachine(spec: SimSpec | ResolvedSimSpec, dir?: st
     writeInterrupts();
   };
 
+  const bootId = randomUUID();
+  writeFile(join(procRoot, 'sys', 'kernel', 'random', 'boot_id'), `${bootId}\n`, RO);
   advance(resolved.uptime);
+
+  const stateOf = (irq: string): IrqState => {
+    const s = byIrq.get(irq);
+    if (s === undefined)
+      throw new IrqkitError('IRQ_ERR_UNKNOWN_IRQ', `the simulated machine has no IRQ ${irq}`);
+    return s;
+  };
 
   let timer: ReturnType<typeof setInterval> | null = null;
   const stop = (): void => {
@@ -268,5 +354,73 @@ export function createSimulatedMachine(spec: SimSpec | ResolvedSimSpec, dir?: st
       stop();
       if (ownsDir) rmSync(root, { recursive: true, force: true });
     },
+    bootId,
+    online: () => online.slice(),
+    setOnline(cpu, on) {
+      if (!Number.isInteger(cpu) || cpu < 0 || cpu >= resolved.cpus) {
+        throw new IrqkitError('IRQ_ERR_USAGE', `the simulated machine has no CPU ${cpu}`);
+      }
+      const next = on
+        ? [...new Set([...online, cpu])].sort((a, b) => a - b)
+        : online.filter((c) => c !== cpu);
+      if (next.length === 0) throw new IrqkitError('IRQ_ERR_USAGE', 'the last online CPU cannot go offline');
+      if (cpuSetsEqual(next, online)) return;
+      // Writes the daemon made before the hotplug count, as they would have reached the kernel.
+      for (const s of states) if (!s.gone) refresh(s);
+      online = next;
+      writeCpuState(sysRoot, resolved, online);
+      for (const s of states) {
+        if (s.gone) continue;
+        // migrate_one_irq(): a movable IRQ left without an online CPU gets all of them.
+        if (!on && !s.sim.managed && !s.affinity.some((c) => hasCpu(online, c)))
+          setAffinity(s, online.slice());
+        reroute(s);
+      }
+      writeInterrupts();
+    },
+    removeIrq(irq) {
+      const s = stateOf(irq);
+      s.gone = true;
+      rmSync(irqDir(s), { recursive: true, force: true });
+      writeMsiVector(sysRoot, s.sim, false);
+      writeInterrupts();
+    },
+    restoreIrq(irq, options = {}) {
+      const s = stateOf(irq);
+      if (!s.gone) throw new IrqkitError('IRQ_ERR_USAGE', `IRQ ${irq} is still there: removeIrq() it first`);
+      s.gone = false;
+      s.action = options.action ?? s.sim.action;
+      s.counts = new Array<number>(resolved.cpus).fill(0);
+      s.affinity = s.sim.affinity;
+      s.listText = `${formatCpuList(s.affinity)}\n`;
+      s.maskText = `${formatCpuMask(s.affinity, resolved.cpus)}\n`;
+      s.effective = routeOf(s.sim, s.affinity);
+      writeIrqFiles(procRoot, resolved, { ...s.sim, action: s.action }, s.effective);
+      writeMsiVector(sysRoot, s.sim, true);
+      writeInterrupts();
+    },
+    setInterruptsFault(fault) {
+      interruptsFault = fault;
+      writeInterrupts();
+    },
+    setProcess(pid, comm) {
+      const dir = join(procRoot, String(pid));
+      rmSync(dir, { recursive: true, force: true });
+      if (comm !== null) writeFile(join(dir, 'comm'), `${comm}\n`, RO);
+    },
   };
+}
+
+/** The text a faulty procfs would return (see SimulatedMachine.setInterruptsFault). */
+function faulty(text: string, fault: InterruptsFault | null): string {
+  if (fault === 'truncated') {
+    let cut = Math.floor(text.length * 0.6);
+    while (cut > 1 && (text[cut - 1] === '\n' || text[cut - 1] === ' ')) cut--;
+    return text.slice(0, cut);
+  }
+  if (fault === 'truncated-lines') {
+    const lines = text.split('\n');
+    return `${lines.slice(0, Math.max(2, Math.floor(lines.length / 2))).join('\n')}\n`;
+  }
+  return text;
 }

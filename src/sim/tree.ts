@@ -2,7 +2,7 @@
  * Writes the simulated machine's procfs and sysfs files: the layout of the kernel's, with
  * regular files (so 0444 is a promise the simulator keeps, not the kernel).
  */
-import { chmodSync, mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { formatCpuList, formatCpuMask } from '../core/cpuset.ts';
 import { nodeCpus, onlineCpus, type SimIrq } from './layout.ts';
@@ -37,6 +37,8 @@ export function writeIrqFiles(
   effective: number[],
 ): void {
   const dir = join(procRoot, 'irq', String(irq.irq));
+  // A reloaded IRQ may come back under another handler name: no stale directory may remain.
+  rmSync(dir, { recursive: true, force: true });
   const settable = irq.managed ? RO : RW;
   writeFile(join(dir, 'smp_affinity'), `${formatCpuMask(irq.affinity, spec.cpus)}\n`, settable);
   writeFile(join(dir, 'smp_affinity_list'), list(irq.affinity), settable);
@@ -64,35 +66,25 @@ export function writeStaticTree(
   );
 
   const cpu = join(sysRoot, 'devices', 'system', 'cpu');
-  writeFile(join(cpu, 'online'), list(online), RO);
-  writeFile(join(cpu, 'offline'), list(spec.offline), RO);
   writeFile(join(cpu, 'possible'), list(all), RO);
   writeFile(join(cpu, 'present'), list(all), RO);
   writeFile(join(cpu, 'isolated'), list(spec.isolated), RO);
   writeFile(join(cpu, 'nohz_full'), list(spec.nohzFull), RO);
-  for (const c of all) {
-    // CPU 0 has no `online` file on x86: it cannot be unplugged.
-    if (c === 0) mkdirSync(join(cpu, 'cpu0'), { recursive: true });
-    else writeFile(join(cpu, `cpu${c}`, 'online'), online.includes(c) ? '1\n' : '0\n', RW);
-  }
+  // CPU 0 has no `online` file on x86: it cannot be unplugged.
+  mkdirSync(join(cpu, 'cpu0'), { recursive: true });
 
   const node = join(sysRoot, 'devices', 'system', 'node');
   const nodeIds = Array.from({ length: spec.nodes }, (_, i) => i);
   writeFile(join(node, 'possible'), list(nodeIds), RO);
   writeFile(join(node, 'online'), list(nodeIds), RO);
   writeFile(join(node, 'has_cpu'), list(nodeIds), RO);
-  for (const n of nodeIds) {
-    const cpus = nodeCpus(spec, n).filter((c) => online.includes(c));
-    writeFile(join(node, `node${n}`, 'cpulist'), list(cpus), RO);
-    writeFile(join(node, `node${n}`, 'cpumap'), `${formatCpuMask(cpus, spec.cpus)}\n`, RO);
-  }
+  writeCpuState(sysRoot, spec, online);
 
   const pciDevices = join(sysRoot, 'bus', 'pci', 'devices');
   mkdirSync(pciDevices, { recursive: true });
   for (const d of spec.devices) {
     if (d.pci === null) continue;
-    const [domain, bus] = d.pci.split(':');
-    const rel = join('devices', `pci${domain}:${bus}`, d.pci);
+    const rel = pciDeviceRel(d.pci);
     const dir = join(sysRoot, rel);
     const local = nodeCpus(spec, d.node).filter((c) => online.includes(c));
     const own = irqs.filter((i) => i.device === d);
@@ -102,9 +94,49 @@ export function writeStaticTree(
     // With MSI enabled the legacy line is unused; 0 is what a VM without INTx routing shows.
     writeFile(join(dir, 'irq'), `${d.type === 'intx' ? (own[0]?.irq ?? 0) : 0}\n`, RO);
     if (d.type === 'msi' || d.type === 'msix') {
-      for (const i of own) writeFile(join(dir, 'msi_irqs', String(i.irq)), `${d.type}\n`, RO);
+      for (const i of own) writeMsiVector(sysRoot, i, true);
     }
     // /sys/bus/pci/devices/* are symlinks into the device tree, as on a real machine.
     symlinkSync(join('..', '..', '..', rel), join(pciDevices, d.pci));
+  }
+}
+
+/** Where a PCI device lives in the device tree, relative to the sysfs root. */
+function pciDeviceRel(pci: string): string {
+  const [domain, bus] = pci.split(':');
+  return join('devices', `pci${domain}:${bus}`, pci);
+}
+
+/** Adds or removes an MSI vector's sysfs `msi_irqs/N` entry (driver load and unload). */
+export function writeMsiVector(sysRoot: string, irq: SimIrq, present: boolean): void {
+  const d = irq.device;
+  if (d.pci === null || (d.type !== 'msi' && d.type !== 'msix')) return;
+  const path = join(sysRoot, pciDeviceRel(d.pci), 'msi_irqs', String(irq.irq));
+  if (present) writeFile(path, `${d.type}\n`, RO);
+  else rmSync(path, { force: true });
+}
+
+/**
+ * The sysfs files that follow CPU hotplug: online/offline lists, cpuN/online, node cpulists.
+ * Rewritten by rename, so it also works on 0444 files without root.
+ */
+export function writeCpuState(sysRoot: string, spec: ResolvedSimSpec, online: readonly number[]): void {
+  const put = (path: string, content: string, mode: number): void => {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileAtomic(path, content, mode);
+  };
+  const all = Array.from({ length: spec.cpus }, (_, i) => i);
+  const cpu = join(sysRoot, 'devices', 'system', 'cpu');
+  put(join(cpu, 'online'), list(online), RO);
+  put(join(cpu, 'offline'), list(all.filter((c) => !online.includes(c))), RO);
+  for (const c of all) {
+    if (c !== 0) put(join(cpu, `cpu${c}`, 'online'), online.includes(c) ? '1\n' : '0\n', RW);
+  }
+  // Offline CPUs leave their node's cpulist (x86 numa_remove_cpu).
+  const node = join(sysRoot, 'devices', 'system', 'node');
+  for (let n = 0; n < spec.nodes; n++) {
+    const cpus = nodeCpus(spec, n).filter((c) => online.includes(c));
+    put(join(node, `node${n}`, 'cpulist'), list(cpus), RO);
+    put(join(node, `node${n}`, 'cpumap'), `${formatCpuMask(cpus, spec.cpus)}\n`, RO);
   }
 }

@@ -627,7 +627,7 @@ describe('irqkitd refuses bad input with stable problem codes (real daemon proce
   describe('routing', () => {
     it('unknown paths → 404 IRQ_ERR_NOT_FOUND, whatever the method', async () => {
       for (const path of [
-        '/',
+        '/index.html',
         '/api',
         '/api/v1',
         '/api/v2/irqs',

@@ -9,7 +9,9 @@
  * smp_affinity_list this file touches is written back to its saved value afterwards.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseCpuList } from '../../src/core/cpuset.ts';
 import { parseInterrupts } from '../../src/core/parse-interrupts.ts';
@@ -138,9 +140,12 @@ describe('irqkitd on the live kernel (root, real /proc)', { skip }, () => {
 
   let d: DaemonProcess;
   let online: number[];
+  let stateDir = '';
 
   before(async () => {
-    d = await startDaemon(['--listen', '127.0.0.1:0', '--interval', '100ms']);
+    // Its own state dir: the test must not leave pins or originals in the host's /var/lib/irqkit.
+    stateDir = mkdtempSync(join(tmpdir(), 'irqkit-live-state-'));
+    d = await startDaemon(['--listen', '127.0.0.1:0', '--interval', '100ms', '--state-dir', stateDir]);
     online = parseCpuList(read('/sys/devices/system/cpu/online'));
   });
 
@@ -150,6 +155,7 @@ describe('irqkitd on the live kernel (root, real /proc)', { skip }, () => {
       assert.equal(r?.code, 0, `irqkitd exits 0 on SIGTERM; stderr:\n${d?.stderr().slice(-2000)}`);
     } finally {
       restore();
+      if (stateDir !== '') rmSync(stateDir, { recursive: true, force: true });
     }
     for (const [irq, list] of original) {
       assert.equal(irqFile(irq, 'smp_affinity_list'), list, `IRQ ${irq} is back to its smp_affinity_list`);

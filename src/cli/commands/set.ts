@@ -15,18 +15,25 @@ export const setSpec: CommandSpec = {
     'at its next interrupt), or why it failed (kernel-managed, CPU offline, no free vector, rolled\n' +
     'back, not attempted…). Exit 0 when every IRQ was set; 1 when a write was refused (managed,\n' +
     'offline CPU…); 65 for an unknown IRQ and 64 for an unknown CPU (nothing is written then);\n' +
-    "77 on a --read-only daemon. --json prints the daemon's batch result (POST /api/v1/affinity).",
+    "77 on a --read-only daemon. --json prints the daemon's batch result (POST /api/v1/affinity).\n" +
+    '--persist pins them: kept in the state file and applied again at start-up and after a driver\n' +
+    'reload; 74 when irqkitd cannot save its state file (nothing is changed then).',
   usage: 'irqkit set [options] IRQ=CPU... | irqkit set [options] IRQ... --cpu CPU',
   maxPositionals: Number.MAX_SAFE_INTEGER,
   options: {
     cpu: { type: 'string', arg: 'CPU', description: 'the CPU for every IRQ named (instead of IRQ=CPU)' },
     'dry-run': { type: 'boolean', description: 'check the batch and show what would change; write nothing' },
+    persist: {
+      type: 'boolean',
+      description: 'pin: irqkitd saves it and applies it again at start-up and when the IRQ comes back',
+    },
     ...DAEMON_OPTIONS,
   },
   examples: [
     'irqkit set 41=1 42=0            # two IRQs, both or neither',
     'irqkit set 41 42 43 --cpu 3     # the same CPU for several IRQs',
     'irqkit set --dry-run 41=5       # would it work?',
+    'irqkit set --persist 41=1       # and keep it across restarts and driver reloads (irqkit pins)',
     'irqkit set 41=1 --json | jq .outcomes',
   ],
 };
@@ -83,15 +90,22 @@ export function parseAssignments(
 export async function setCommand(io: CliIo, values: OptionValues, positionals: string[]): Promise<number> {
   const assignments = parseAssignments(positionals, stringOption(values, 'cpu'));
   const dryRun = values['dry-run'] === true;
+  const persist = values.persist === true;
   const client = clientFrom(io, values);
-  const { body } = await client.call<BatchResult>(
+  const { body } = await client.call<BatchResult & { warnings?: string[] }>(
     'POST',
     '/api/v1/affinity',
-    { assignments, dryRun },
+    { assignments, dryRun, ...(persist ? { persist } : {}) },
     0,
     [409],
   );
-  return reportBatch(io, 'set', body, values);
+  const code = reportBatch(io, 'set', body, values);
+  if (persist && body.ok && !body.dryRun && values.json !== true) {
+    io.stdout("pinned: irqkitd applies them again at start-up and when they come back (see 'irqkit pins')\n");
+  }
+  // e.g. irqbalance runs and will undo the pins: on stderr, so scripts still get a clean stdout.
+  for (const w of body.warnings ?? []) io.stderr(`irqkit set: warning: ${w}\n`);
+  return code;
 }
 
 /**

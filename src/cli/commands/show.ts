@@ -13,7 +13,11 @@ export const showSpec: CommandSpec = {
     'Print a parsed /proc/interrupts: CPUs, every IRQ with its chip, hwirq, trigger and handlers,\n' +
     "and the named rows. Without FILE it reads the live /proc/interrupts; '-' reads stdin.",
   usage: 'irqkit show [options] [FILE|-]',
-  examples: ['irqkit show', 'irqkit show saved-interrupts.txt --json', 'ssh host cat /proc/interrupts | irqkit show -'],
+  examples: [
+    'irqkit show',
+    'irqkit show saved-interrupts.txt --json',
+    'ssh host cat /proc/interrupts | irqkit show -',
+  ],
   maxPositionals: 1,
   options: {
     procfs: { type: 'string', arg: 'DIR', description: 'read <DIR>/interrupts instead of /proc/interrupts' },

@@ -1,0 +1,425 @@
+/**
+ * The dashboard at GET / in a real browser (Debian's Chromium through playwright-core) against
+ * the real bundled irqkitd on simulated machines: what it draws, that its numbers are the API's,
+ * that Apply moves IRQs in the simulated procfs, that a read-only daemon offers no Apply, and
+ * that a 256-CPU × 2,049-IRQ machine stays fast and legible. Every page must finish without a
+ * console error, an uncaught exception or a refused request. Screenshots go to test-artifacts/.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import {
+  artifactPath,
+  browserSkip,
+  launchChromium,
+  type PageProblems,
+  watchPage,
+} from '../helpers/browser.ts';
+import { type DaemonProcess, eventually, simArgs, startDaemon } from '../helpers/daemon-process.ts';
+import { after, before } from '../helpers/node-test-hooks.ts';
+
+const skip = browserSkip();
+
+interface WindowInfo {
+  start: string;
+  end: string;
+  seconds: number;
+  complete: boolean;
+  requestedSeconds: number;
+}
+interface Distribution {
+  window: WindowInfo;
+  cpus: number[];
+  irqs: Array<{ irq: string; name: string; perCpu: number[]; total: number; ratePerSecond: number }>;
+  cpuTotals: Array<{ cpu: number; ratePerSecond: number; share: number }>;
+  ratePerSecond: number;
+}
+/** window.irqkitDashboard.snapshot() */
+interface Snapshot {
+  seq: number;
+  rows: number;
+  cols: number;
+  groups: number;
+  window: string;
+  windowInfo: WindowInfo | null;
+  totalRate: number | null;
+  cpuRates: Array<[number, number]>;
+  readOnly: boolean;
+  planMoves: Array<{ irq: string; cpu: number }> | null;
+  rowHeight: number;
+  colWidth: number;
+  drawMs: number;
+}
+/** What the page shows, read in one go so that one refresh cannot fall between two reads. */
+interface Shown {
+  snap: Snapshot;
+  total: string;
+  busiest: string;
+  peak: string;
+  spread: string;
+  covered: string;
+  canvasRows: string;
+  canvasCols: string;
+}
+
+const SHOWN = `(() => {
+  const t = (id) => document.getElementById(id).textContent;
+  const c = document.getElementById('heatmap');
+  return { snap: window.irqkitDashboard.snapshot(), total: t('total-rate'), busiest: t('busiest'),
+    peak: t('peak'), spread: t('spread'), covered: t('covered'),
+    canvasRows: c.dataset.rows, canvasCols: c.dataset.cols };
+})()`;
+
+const shown = (page: Page): Promise<Shown> => page.evaluate(SHOWN) as Promise<Shown>;
+const snapshot = async (page: Page): Promise<Snapshot> => (await shown(page)).snap;
+/**
+ * Polls the page's snapshot from here: Playwright's waitForFunction with a string evaluates it
+ * inside the page, which the dashboard's CSP (no 'unsafe-eval') rightly refuses.
+ */
+function until(
+  page: Page,
+  what: string,
+  test: (s: Snapshot) => boolean,
+  timeoutMs = 10_000,
+): Promise<Snapshot> {
+  return eventually(
+    what,
+    async () => {
+      const s = await snapshot(page).catch(() => undefined);
+      return s && test(s) ? s : undefined;
+    },
+    timeoutMs,
+    50,
+  );
+}
+
+/** Polls a text on the page until it matches. */
+function untilText(page: Page, selector: string, re: RegExp, timeoutMs = 10_000): Promise<string> {
+  return eventually(
+    `${selector} to match ${re}`,
+    async () => {
+      const t = (await page.textContent(selector)) ?? '';
+      return re.test(t) ? t : undefined;
+    },
+    timeoutMs,
+    50,
+  );
+}
+
+/** '1,234,567' / '14.45' → number */
+const parseShown = (text: string): number => Number(text.replace(/,/g, ''));
+
+function near(actual: number, expected: number, rel: number, what: string, abs = 0): void {
+  const tolerance = Math.max(abs, rel * Math.max(Math.abs(actual), Math.abs(expected)));
+  assert.ok(
+    Math.abs(actual - expected) <= tolerance,
+    `${what}: ${actual} vs ${expected} (tolerance ${tolerance.toFixed(1)})`,
+  );
+}
+
+async function distribution(d: DaemonProcess, window: string): Promise<Distribution> {
+  const r = await d.request({ path: `/api/v1/distribution?window=${window}&wait=false` });
+  assert.equal(r.status, 200, r.text);
+  return r.json<Distribution>();
+}
+
+/** Resolves once the daemon has a first interval, so the page never meets an empty history. */
+function hasHistory(d: DaemonProcess): Promise<true> {
+  return eventually(
+    'a first sampled interval',
+    async () => (await d.request({ path: '/api/v1/cpus?window=1s&wait=false' })).status === 200 || undefined,
+    20_000,
+  );
+}
+
+let browser: Browser | undefined;
+before(async () => {
+  if (!skip) browser = await launchChromium();
+});
+after(async () => {
+  await browser?.close();
+});
+
+async function open(
+  d: DaemonProcess,
+  viewport = { width: 1400, height: 900 },
+): Promise<{ page: Page; problems: PageProblems }> {
+  assert.ok(browser);
+  const page = await browser.newPage({ viewport });
+  const problems = watchPage(page);
+  await page.goto(`${d.urls[0]}/`);
+  await eventually(
+    'the dashboard to draw',
+    async () =>
+      ((await page.evaluate('window.irqkitDashboard?.snapshot().seq ?? 0')) as number) >= 1 || undefined,
+    20_000,
+    50,
+  );
+  return { page, problems };
+}
+
+/** The plan the page shows once it has one (it computes one as it opens). */
+async function planShown(page: Page): Promise<Array<{ irq: string; cpu: number }>> {
+  return (await until(page, 'a plan', (s) => s.planMoves !== null, 20_000)).planMoves ?? [];
+}
+
+function noProblems(problems: PageProblems): void {
+  assert.deepEqual(problems.list, [], 'the page had no console errors, exceptions or failed requests');
+}
+
+describe('dashboard in Chromium: a 16-CPU machine', { skip }, () => {
+  let d: DaemonProcess;
+  let page: Page;
+  let problems: PageProblems;
+  before(async () => {
+    if (skip) return;
+    d = await startDaemon(simArgs('16cpu,2node'));
+    await hasHistory(d);
+    ({ page, problems } = await open(d));
+  });
+  after(async () => {
+    await page?.close();
+    await d?.stop();
+  });
+
+  it('draws one heat-map row per IRQ and one column per CPU, grouped by device', async () => {
+    const dist = await distribution(d, '5s');
+    const s = await shown(page);
+    assert.equal(s.snap.rows, dist.irqs.length);
+    assert.equal(s.snap.rows, 41, 'timer + 16 eth0 + 16 nvme0 + 8 eth1 queues');
+    assert.equal(s.snap.cols, 16);
+    assert.equal(s.canvasRows, '41');
+    assert.equal(s.canvasCols, '16');
+    assert.equal(s.snap.groups, 4, 'eth0, nvme0, eth1 and the timer (no PCI device)');
+    // Filtering by name keeps only the matching rows, and their device.
+    await page.fill('#filter', 'eth1');
+    await until(page, '8 rows', (x) => x.rows === 8);
+    assert.equal((await snapshot(page)).groups, 1);
+    await page.fill('#filter', '');
+    await page.selectOption('#sort', 'rate');
+    await until(page, '41 rows', (x) => x.rows === 41);
+    await page.selectOption('#sort', 'irq');
+    // The canvas is the heat map: no DOM node per cell.
+    assert.equal(await page.evaluate('document.querySelectorAll("#hm-scroll *").length'), 2);
+  });
+
+  it('shows the numbers of /api/v1/distribution for the same window', async () => {
+    await until(page, '2 s of history', (x) => (x.windowInfo?.seconds ?? 0) >= 2);
+    const s = await shown(page);
+    const dist = await distribution(d, '5s');
+    assert.equal(s.snap.window, '5s');
+    assert.equal(s.snap.windowInfo?.requestedSeconds, 5);
+    // What is printed is what the page holds…
+    assert.equal(parseShown(s.total), Math.round(s.snap.totalRate ?? Number.NaN));
+    // …and that is the API's answer a moment later (a moving window of noisy simulated rates).
+    near(parseShown(s.total), dist.ratePerSecond, 0.1, 'interrupts/s');
+    const api = new Map(dist.cpuTotals.map((c) => [c.cpu, c.ratePerSecond]));
+    for (const [cpu, rate] of s.snap.cpuRates) near(rate, api.get(cpu) ?? Number.NaN, 0.1, `CPU ${cpu}`, 20);
+    const rates = dist.cpuTotals.map((c) => c.ratePerSecond);
+    const mean = rates.reduce((a, b) => a + b, 0) / rates.length;
+    near(parseShown(s.peak), Math.max(...rates) / mean, 0.1, 'peak-to-average');
+    near(parseShown(s.spread), (Math.max(...rates) - Math.min(...rates)) / mean, 0.1, '(max-min)/mean');
+    assert.match(s.busiest, /^CPU 0: [\d,]+\/s \(\d+\.\d %\)$/);
+    // One cell, through the tooltip: the busiest IRQ on CPU 0, where every movable IRQ starts.
+    const top = [...dist.irqs].sort((a, b) => b.ratePerSecond - a.ratePerSecond)[0];
+    assert.ok(top);
+    const at = (await page.evaluate(`window.irqkitDashboard.cellCenter(${JSON.stringify(top.irq)}, 0)`)) as {
+      x: number;
+      y: number;
+    } | null;
+    assert.ok(at, `IRQ ${top.irq} is on the map`);
+    await page.mouse.move(at.x, at.y);
+    const tip = await page.locator('#tooltip').innerText({ timeout: 5_000 });
+    assert.match(tip, new RegExp(`^IRQ ${top.irq} · ${top.name}$`, 'm'));
+    const cell = /^CPU 0: ([\d,.]+) interrupts\/s$/m.exec(tip);
+    assert.ok(cell, tip);
+    near(
+      parseShown(cell[1] ?? ''),
+      (top.perCpu[0] ?? 0) / dist.window.seconds,
+      0.1,
+      `IRQ ${top.irq} on CPU 0`,
+    );
+    await page.mouse.move(0, 0);
+  });
+
+  it('switches between the 5 s, 1 min and 15 min windows', async () => {
+    await page.check('input[name="window"][value="1m"]');
+    await until(page, 'a 1 min window', (x) => x.windowInfo?.requestedSeconds === 60);
+    const s = await shown(page);
+    assert.equal(s.snap.window, '1m');
+    // The daemon is younger than a minute, and the page says so rather than pretending.
+    assert.match(s.covered, /^\d+\.\d s of 60 s \(history still filling\)$/);
+    assert.equal(await page.evaluate('location.hash'), '#window=1m');
+    await page.check('input[name="window"][value="15m"]');
+    await until(page, 'a 15 min window', (x) => x.windowInfo?.requestedSeconds === 900);
+    await page.check('input[name="window"][value="5s"]');
+    await until(page, 'a 5 s window', (x) => x.windowInfo?.requestedSeconds === 5);
+    const before = (await snapshot(page)).seq;
+    // Refreshed every second.
+    await until(page, 'two refreshes', (x) => x.seq >= before + 2, 5_000);
+  });
+
+  it('Apply moves the planned IRQs: the simulated procfs and then the heat map show it', async () => {
+    await page.click('#plan-btn');
+    await eventually('the plan', async () => (await page.isEnabled('#plan-btn')) || undefined, 20_000, 50);
+    const moves = await planShown(page);
+    assert.ok(moves.length > 0, 'every movable IRQ starts on CPU 0, so there is something to move');
+    const rows = (await page.evaluate(
+      '[...document.querySelectorAll("#plan-moves tbody tr")].map((tr) => [tr.dataset.irq, Number(tr.dataset.cpu)])',
+    )) as Array<[string, number]>;
+    assert.deepEqual(rows.sort(), moves.map((m) => [m.irq, m.cpu]).sort(), 'the moves table lists the plan');
+    assert.ok(await page.isVisible('#apply-btn'));
+    assert.equal(await page.textContent('#apply-btn'), `Apply ${moves.length} moves`);
+    const peakBefore = parseShown((await shown(page)).peak);
+    await page.screenshot({ path: artifactPath('dashboard-16cpu.png'), fullPage: true });
+
+    const appliedAt = Date.now();
+    await page.click('#apply-btn');
+    await untilText(page, '#apply-result', new RegExp(`^Applied ${moves.length} moves`));
+    assert.ok(problems.requests.includes('POST /api/v1/affinity'), 'one batch through the API');
+    for (const m of moves) assert.equal(d.irqFile(m.irq, 'smp_affinity_list'), String(m.cpu), `IRQ ${m.irq}`);
+    // The plan described the old placement: it is gone until recomputed.
+    assert.equal(await page.isDisabled('#apply-btn'), true);
+
+    // Once the 5 s window lies after the moves, the page shows the balance the plan predicted.
+    await until(
+      page,
+      'a window after the moves',
+      (x) => Date.parse(x.windowInfo?.start ?? '') > appliedAt + 300,
+      15_000,
+    );
+    const peakAfter = parseShown((await shown(page)).peak);
+    assert.ok(peakAfter < peakBefore / 2, `peak-to-average ${peakBefore} → ${peakAfter}`);
+    await page.mouse.move(700, 420);
+    await page.screenshot({ path: artifactPath('dashboard-16cpu-balanced.png'), fullPage: true });
+    noProblems(problems);
+  });
+});
+
+describe('dashboard in Chromium: a --read-only daemon', { skip }, () => {
+  let d: DaemonProcess;
+  before(async () => {
+    if (skip) return;
+    d = await startDaemon(simArgs('16cpu,2node', ['--read-only']));
+    await hasHistory(d);
+  });
+  after(async () => {
+    await d?.stop();
+  });
+
+  it('shows the plan as a preview and offers no Apply', async () => {
+    const { page, problems } = await open(d);
+    const moves = await planShown(page);
+    assert.ok(moves.length > 0);
+    assert.equal((await snapshot(page)).readOnly, true);
+    assert.equal(await page.isVisible('#apply-btn'), false, 'no Apply button');
+    assert.equal(await page.isVisible('#readonly-note'), true);
+    assert.equal(await page.locator('#plan-moves tbody tr').count(), moves.length);
+    assert.deepEqual(
+      problems.requests.filter((r) => !r.startsWith('GET ')),
+      [],
+      'a read-only page only reads',
+    );
+    noProblems(problems);
+    await page.close();
+  });
+});
+
+describe('dashboard in Chromium: 256 CPUs × 2,049 IRQs', { skip }, () => {
+  let d: DaemonProcess;
+  // Six 256-queue NICs across both nodes, two NVMe drives with kernel-managed queues, the timer.
+  const spec = {
+    cpus: 256,
+    nodes: 2,
+    seed: 7,
+    uptime: 600,
+    devices: [
+      { name: 'timer', type: 'legacy', irq: 0, rate: 1 },
+      ...[0, 1, 2, 3, 4, 5].map((i) => ({
+        name: `eth${i}`,
+        pci: `0000:${(0x3b + i * 0x10).toString(16)}:00.0`,
+        node: i % 2,
+        queues: 256,
+        rate: 150_000,
+        skew: 'lognormal',
+      })),
+      ...[0, 1].map((i) => ({
+        name: `nvme${i}`,
+        pci: `0000:${(0xb1 + i).toString(16)}:00.0`,
+        node: i,
+        queues: 256,
+        rate: 80_000,
+        managed: true,
+      })),
+    ],
+  };
+  before(async () => {
+    if (skip) return;
+    d = await startDaemon(
+      ['--simulate', JSON.stringify(spec), '--listen', '127.0.0.1:0', '--retention', '2m'],
+      {
+        startTimeoutMs: 60_000,
+      },
+    );
+    await hasHistory(d);
+    // Balance it first, so that the map shows a spread rather than one busy column.
+    const r = await d.request({
+      method: 'POST',
+      path: '/api/v1/plan/apply',
+      json: { window: '5s', wait: false },
+    });
+    assert.equal(r.status, 200, r.text.slice(0, 500));
+  });
+  after(async () => {
+    await d?.stop();
+  });
+
+  it('draws every row and column on one canvas, and keeps up with the 1 s refresh', async () => {
+    const started = Date.now();
+    const { page, problems } = await open(d);
+    const s = await until(page, 'all 2,049 rows', (x) => x.rows === 2049, 20_000);
+    const firstDrawMs = Date.now() - started;
+    assert.equal(s.cols, 256);
+    assert.equal(s.groups, 9, 'six NICs, two NVMe drives and the timer');
+    assert.ok(firstDrawMs < 15_000, `first map after ${firstDrawMs} ms`);
+    assert.ok(s.drawMs < 250, `one frame took ${s.drawMs.toFixed(1)} ms`);
+    assert.ok(s.colWidth >= 4, `columns are ${s.colWidth} px wide`);
+    // 524,544 cells, and the DOM stays small: the map is one canvas.
+    assert.equal(await page.evaluate('document.querySelectorAll("#hm-scroll *").length'), 2);
+    await planShown(page);
+    const nodes = (await page.evaluate('document.getElementsByTagName("*").length')) as number;
+    assert.ok(nodes < 2_000, `${nodes} DOM nodes`);
+    const seq = s.seq;
+    await until(page, 'two refreshes', (x) => x.seq >= seq + 2, 6_000);
+
+    // The last row on the last CPU: scrolled to, drawn and hovered.
+    const lastIrq = String(Math.max(...(await distribution(d, '5s')).irqs.map((i) => Number(i.irq))));
+    const at = (await page.evaluate(
+      `window.irqkitDashboard.cellCenter(${JSON.stringify(lastIrq)}, 255)`,
+    )) as {
+      x: number;
+      y: number;
+    } | null;
+    assert.ok(at);
+    await page.mouse.move(at.x, at.y);
+    assert.match(
+      await page.locator('#tooltip').innerText({ timeout: 5_000 }),
+      new RegExp(`^IRQ ${lastIrq} · `),
+    );
+    await page.mouse.move(0, 0);
+
+    // Names become legible on demand: a filter and taller rows.
+    await page.fill('#filter', 'eth3');
+    await until(page, 'eth3 only', (x) => x.rows === 256);
+    await page.selectOption('#density', '13');
+    await until(page, '13 px rows', (x) => x.rowHeight === 13);
+    await page.screenshot({ path: artifactPath('dashboard-256cpu-eth3-rows.png') });
+    await page.fill('#filter', '');
+    await page.selectOption('#density', 'auto');
+    await until(page, 'every row again', (x) => x.rows === 2049);
+    await page.evaluate('document.getElementById("hm-scroll").scrollTop = 0');
+    await page.screenshot({ path: artifactPath('dashboard-256cpu-2049irqs.png') });
+    noProblems(problems);
+    await page.close();
+  });
+});
