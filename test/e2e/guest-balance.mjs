@@ -69,19 +69,61 @@ function affinityFiles(irq) {
   return { affinity: read('smp_affinity_list'), effective: read('effective_affinity_list') };
 }
 
-async function main() {
-  out.cpus = Number(fs.readFileSync('/sys/devices/system/cpu/online', 'utf8').trim().split('-')[1]) + 1;
-  out.interruptsAtStart = fs.readFileSync('/proc/interrupts', 'utf8');
-  const daemonLog = fs.openSync('irqkitd.log', 'w');
-  const daemon = spawn(node, ['irqkitd.cjs', '--listen', '127.0.0.1:9640', '--interval', '500ms'], {
-    stdio: ['ignore', 'ignore', daemonLog],
-  });
+const daemonLog = fs.openSync('irqkitd.log', 'a');
+async function startDaemon(extra) {
+  const d = spawn(
+    node,
+    [
+      'irqkitd.cjs',
+      '--listen',
+      '127.0.0.1:9640',
+      '--interval',
+      '500ms',
+      '--state-dir',
+      '/tmp/irqkit-state',
+      ...extra,
+    ],
+    { stdio: ['ignore', 'ignore', daemonLog] },
+  );
   for (let i = 0; i < 100; i++) {
     try {
-      if ((await get('/healthz')).status === 200) break;
+      if ((await get('/healthz')).status === 200) return d;
     } catch {}
     await sleep(100);
   }
+  throw new Error('irqkitd did not start');
+}
+
+function post(path, body) {
+  return new Promise((resolve, reject) => {
+    const data = JSON.stringify(body);
+    const req = http.request(
+      `${URL}${path}`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (c) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode, body: text }));
+      },
+    );
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+async function main() {
+  out.cpus = Number(fs.readFileSync('/sys/devices/system/cpu/online', 'utf8').trim().split('-')[1]) + 1;
+  out.interruptsAtStart = fs.readFileSync('/proc/interrupts', 'utf8');
+  const movable = [
+    ...out.interruptsAtStart.matchAll(
+      /^\s*(\d+):.*\s(virtio[23]-(?:input|output)\.\d+|eth[2-4](?:-rx-0|-tx-0)?)\s*$/gm,
+    ),
+  ].map((m) => m[1]);
+  out.filesAtStart = Object.fromEntries(movable.map((irq) => [irq, affinityFiles(irq)]));
+  let daemon = await startDaemon([]);
   log('irqkitd is up');
 
   // Phase 1: traffic on the unbalanced machine (irqaffinity=0: every movable IRQ on CPU 0).
@@ -120,8 +162,26 @@ async function main() {
   out.files = {};
   for (const a of out.apply.json?.plan?.assignments ?? []) out.files[a.irq] = affinityFiles(a.irq);
   out.interruptsAtEnd = fs.readFileSync('/proc/interrupts', 'utf8');
+
+  // Pins survive a restart: pin the applied placement, knock the IRQs back to CPU 0 while the
+  // daemon is down (as a driver reset or a reboot would), start it again.
+  const plan = out.apply.json?.plan;
+  const placed = [...(plan?.moves ?? []), ...(plan?.pins ?? [])];
+  const pin = await post('/api/v1/affinity', { assignments: placed, persist: true });
+  out.pin = { status: pin.status, body: JSON.parse(pin.body) };
   daemon.kill('SIGTERM');
   out.daemonExit = await exited(daemon);
+  for (const m of placed) fs.writeFileSync(`/proc/irq/${m.irq}/smp_affinity_list`, '0');
+  out.filesWhileDown = Object.fromEntries(placed.map((m) => [m.irq, affinityFiles(m.irq)]));
+  daemon = await startDaemon(['--restore-on-exit']);
+  await sleep(1500);
+  out.filesAfterRestart = Object.fromEntries(placed.map((m) => [m.irq, affinityFiles(m.irq)]));
+  out.pinsAfterRestart = JSON.parse((await get('/api/v1/pins')).body);
+  log('restarted: pins checked');
+  // --restore-on-exit: stopping puts back the affinities irqkitd changed, as they were before.
+  daemon.kill('SIGTERM');
+  out.restoreExit = await exited(daemon);
+  out.filesAfterRestore = Object.fromEntries(movable.map((irq) => [irq, affinityFiles(irq)]));
   fs.writeFileSync('results.json', JSON.stringify(out, null, 1));
   log('done');
 }
