@@ -18,6 +18,7 @@ import { parseInterrupts } from '../../src/core/parse-interrupts.ts';
 import type { InterruptRow } from '../../src/core/snapshot.ts';
 import { expectProblem } from '../helpers/api-assert.ts';
 import { type DaemonProcess, startDaemon } from '../helpers/daemon-process.ts';
+import { withDeviceSiblings } from '../helpers/live-kernel.ts';
 import { after, before } from '../helpers/node-test-hooks.ts';
 
 const PROC = '/proc';
@@ -39,23 +40,7 @@ const named = (rows: InterruptRow[], test: (action: string) => boolean): Interru
 /** virtio2's IRQs and every vector of the PCI device they belong to. */
 function forbiddenIrqs(): Set<string> {
   const irqs = new Set(named(numericRows(), (a) => FORBIDDEN.test(a)).map((r) => r.label));
-  const pci = '/sys/bus/pci/devices';
-  let devices: string[] = [];
-  try {
-    devices = readdirSync(pci);
-  } catch {
-    // no sysfs: the names alone guard
-  }
-  for (const dev of devices) {
-    let vectors: string[] = [];
-    try {
-      vectors = readdirSync(`${pci}/${dev}/msi_irqs`);
-    } catch {
-      continue;
-    }
-    if (vectors.some((v) => irqs.has(v))) for (const v of vectors) irqs.add(v);
-  }
-  return irqs;
+  return withDeviceSiblings(irqs);
 }
 
 interface Candidates {

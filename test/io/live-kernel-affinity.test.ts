@@ -13,6 +13,7 @@ import { parseInterrupts } from '../../src/core/parse-interrupts.ts';
 import type { InterruptRow } from '../../src/core/snapshot.ts';
 import { writeAffinityText } from '../../src/io/affinity-writer.ts';
 import { createSystem } from '../../src/io/create-system.ts';
+import { withDeviceSiblings } from '../helpers/live-kernel.ts';
 
 const PROC = '/proc';
 const FORBIDDEN = /^virtio2-/;
@@ -34,23 +35,7 @@ function forbiddenIrqs(): Set<string> {
       .filter((r) => (r.actions ?? []).some((a) => FORBIDDEN.test(a)))
       .map((r) => r.label),
   );
-  const pci = '/sys/bus/pci/devices';
-  let devices: string[] = [];
-  try {
-    devices = readdirSync(pci);
-  } catch {
-    // no sysfs: the names alone guard
-  }
-  for (const dev of devices) {
-    let vectors: string[] = [];
-    try {
-      vectors = readdirSync(`${pci}/${dev}/msi_irqs`);
-    } catch {
-      continue;
-    }
-    if (vectors.some((v) => irqs.has(v))) for (const v of vectors) irqs.add(v);
-  }
-  return irqs;
+  return withDeviceSiblings(irqs);
 }
 
 interface Candidates {
