@@ -4,7 +4,8 @@
  * parameters, query strings, bodies, methods and raw request lines, with fixed seeds.
  *
  * The oracle for every answer: a status the operation documents (or 404/405 where the request
- * cannot reach it), with the documented content type; an error is an application/problem+json
+ * cannot reach it, and 413/415 for a GET with a body, which the document omits: see
+ * docs/robustness.md), with the documented content type; an error is an application/problem+json
  * document with a catalogued code whose status is the answer's, and never IRQ_ERR_INTERNAL. After
  * every changing request the simulated /proc/irq/N/smp_affinity_list files must equal what they
  * were, plus exactly the writes a 2xx answer reports as applied. At the end the daemon is alive,
