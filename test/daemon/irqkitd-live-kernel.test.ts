@@ -18,12 +18,10 @@ import { parseInterrupts } from '../../src/core/parse-interrupts.ts';
 import type { InterruptRow } from '../../src/core/snapshot.ts';
 import { expectProblem } from '../helpers/api-assert.ts';
 import { type DaemonProcess, startDaemon } from '../helpers/daemon-process.ts';
-import { withDeviceSiblings } from '../helpers/live-kernel.ts';
+import { liveIrqs, MANAGED_NAME } from '../helpers/live-kernel.ts';
 import { after, before } from '../helpers/node-test-hooks.ts';
 
 const PROC = '/proc';
-const FORBIDDEN = /^virtio2-/;
-const MANAGED_NAME = 'virtio1-req.0';
 
 const read = (path: string): string => readFileSync(path, 'utf8').trim();
 const irqPath = (irq: string, file: string): string => {
@@ -32,16 +30,6 @@ const irqPath = (irq: string, file: string): string => {
 };
 const irqFile = (irq: string, file: string): string => read(irqPath(irq, file));
 const writable = (irq: string): boolean => (statSync(irqPath(irq, 'smp_affinity_list')).mode & 0o222) !== 0;
-const numericRows = (): InterruptRow[] =>
-  parseInterrupts(read(`${PROC}/interrupts`)).rows.filter((r) => r.numeric);
-const named = (rows: InterruptRow[], test: (action: string) => boolean): InterruptRow[] =>
-  rows.filter((r) => (r.actions ?? []).some(test));
-
-/** virtio2's IRQs and every vector of the PCI device they belong to. */
-function forbiddenIrqs(): Set<string> {
-  const irqs = new Set(named(numericRows(), (a) => FORBIDDEN.test(a)).map((r) => r.label));
-  return withDeviceSiblings(irqs);
-}
 
 interface Candidates {
   /** ACPI:Ged first, then the busiest writable balloon vector. */
@@ -51,14 +39,9 @@ interface Candidates {
 }
 
 function candidates(): Candidates {
-  const forbidden = forbiddenIrqs();
-  const rows = numericRows().filter((r) => !forbidden.has(r.label));
-  const ged = named(rows, (a) => a === 'ACPI:Ged').filter((r) => writable(r.label));
-  const balloon = named(rows, (a) => a.startsWith('virtio0-'))
-    .filter((r) => writable(r.label))
-    .sort((a, b) => b.total - a.total);
-  const movable = [ged[0], balloon[0]].filter((r): r is InterruptRow => r !== undefined);
-  return { movable, managed: named(rows, (a) => a === MANAGED_NAME)[0], forbidden };
+  const l = liveIrqs(PROC);
+  const movable = [l.ged, l.balloon].filter((r): r is InterruptRow => r !== undefined);
+  return { movable, managed: l.managed, forbidden: l.forbidden };
 }
 
 function skipReason(): string | false {

@@ -13,30 +13,14 @@ import { parseInterrupts } from '../../src/core/parse-interrupts.ts';
 import type { InterruptRow } from '../../src/core/snapshot.ts';
 import { writeAffinityText } from '../../src/io/affinity-writer.ts';
 import { createSystem } from '../../src/io/create-system.ts';
-import { withDeviceSiblings } from '../helpers/live-kernel.ts';
+import { liveIrqs, MANAGED_NAME } from '../helpers/live-kernel.ts';
 
 const PROC = '/proc';
-const FORBIDDEN = /^virtio2-/;
-const MANAGED_NAME = 'virtio1-req.0';
 
 const read = (path: string): string => readFileSync(path, 'utf8').trim();
 const irqFile = (irq: string, file: string): string => read(`${PROC}/irq/${irq}/${file}`);
 const writable = (irq: string): boolean =>
   (statSync(`${PROC}/irq/${irq}/smp_affinity_list`).mode & 0o222) !== 0;
-
-function rows(): InterruptRow[] {
-  return parseInterrupts(read(`${PROC}/interrupts`)).rows.filter((r) => r.numeric);
-}
-
-/** The PCI devices whose vectors include a forbidden IRQ: none of their IRQs may be touched. */
-function forbiddenIrqs(): Set<string> {
-  const irqs = new Set(
-    rows()
-      .filter((r) => (r.actions ?? []).some((a) => FORBIDDEN.test(a)))
-      .map((r) => r.label),
-  );
-  return withDeviceSiblings(irqs);
-}
 
 interface Candidates {
   movable: InterruptRow[];
@@ -45,16 +29,9 @@ interface Candidates {
 }
 
 function candidates(): Candidates {
-  const forbidden = forbiddenIrqs();
-  const all = rows().filter((r) => !forbidden.has(r.label));
-  const named = (test: (a: string) => boolean) => all.filter((r) => (r.actions ?? []).some(test));
-  // The busiest balloon vector actually moves; ACPI:Ged hardly ever fires, so its move stays pending.
-  const balloon = named((a) => a.startsWith('virtio0-'))
-    .filter((r) => writable(r.label))
-    .sort((a, b) => b.total - a.total);
-  const ged = named((a) => a === 'ACPI:Ged').filter((r) => writable(r.label));
-  const movable = [balloon[0], ged[0]].filter((r): r is InterruptRow => r !== undefined);
-  return { movable, managed: named((a) => a === MANAGED_NAME)[0], forbidden };
+  const l = liveIrqs(PROC);
+  const movable = [l.balloon, l.ged].filter((r): r is InterruptRow => r !== undefined);
+  return { movable, managed: l.managed, forbidden: l.forbidden };
 }
 
 function skipReason(): string | false {
