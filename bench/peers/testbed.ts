@@ -8,11 +8,11 @@ import { execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { SHARED } from '../paths.ts';
+import { TESTBED_DIR } from '../paths.ts';
 import { section, table } from '../report.ts';
 import { IRQKIT, IRQKITD, REPO } from './proc.ts';
 
-const RUN_GUEST = join(SHARED, 'testbed', 'run-guest.sh');
+const RUN_GUEST = join(TESTBED_DIR, 'run-guest.sh');
 const IRQBALANCE = '/usr/sbin/irqbalance';
 /** Libraries the guest already has (it carries the host's, for node). */
 const GUEST_HAS = /^(linux-vdso|ld-linux|libc\.|libm\.|libdl\.|libpthread\.|libstdc\+\+|libgcc_s)/;

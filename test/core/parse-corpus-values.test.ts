@@ -3,12 +3,12 @@
  * Expected numbers were read from the fixture text (column k of a row = k-th CPUn of the header).
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { parseInterrupts } from '../../src/core/parse-interrupts.ts';
 import type { Snapshot } from '../../src/core/snapshot.ts';
-import { corpusFile, readCorpus, seedFile } from '../helpers/paths.ts';
+import { corpusNames, readCorpus, seedFile } from '../helpers/paths.ts';
 import { findRow } from '../helpers/snapshots.ts';
 
 const cache = new Map<string, Snapshot>();
@@ -17,17 +17,11 @@ const cache = new Map<string, Snapshot>();
 function fixture(prefix: string): Snapshot {
   const hit = cache.get(prefix);
   if (hit) return hit;
-  const name = corpusFiles().find((f) => f.startsWith(`${prefix}-`));
+  const name = corpusNames().find((f) => f.startsWith(`${prefix}-`));
   assert.ok(name, `no corpus file starts with ${prefix}-`);
   const s = parseInterrupts(readCorpus(name));
   cache.set(prefix, s);
   return s;
-}
-
-function corpusFiles(): string[] {
-  return readdirSync(dirname(corpusFile('MANIFEST.md')))
-    .filter((f) => f !== 'MANIFEST.md')
-    .sort();
 }
 
 /** The count of row `label` on CPU id `cpu` (looked up through the header, not by position). */
@@ -42,10 +36,18 @@ function range(n: number): number[] {
 }
 
 describe('every corpus file', () => {
-  const files = corpusFiles();
+  const files = corpusNames();
 
   it('has the 36 dumps listed in MANIFEST.md', () => {
     assert.equal(files.length, 36);
+    const manifest = readCorpus('MANIFEST.md');
+    for (const f of files) assert.ok(manifest.includes(`\`${f}\``), `${f} is not in MANIFEST.md`);
+  });
+
+  it('unpacks the gzipped 1,152-CPU dump to the bytes MANIFEST.md names', () => {
+    const text = readCorpus('21-x86-1152cpu-i40e-smartpqi-pcp.txt');
+    assert.equal(text.length, 13_423_951);
+    assert.match(createHash('sha256').update(text).digest('hex'), /^02adcc552416ac64/);
   });
 
   for (const f of files) {

@@ -1,12 +1,10 @@
 /** renderInterrupts and parseInterrupts are inverses: random snapshots and every corpus dump. */
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { parseInterrupts, renderInterrupts } from '../../src/core/parse-interrupts.ts';
 import type { InterruptRow, Snapshot } from '../../src/core/snapshot.ts';
-import { corpusFile, readCorpus } from '../helpers/paths.ts';
+import { corpusNames, readCorpus } from '../helpers/paths.ts';
 
 /** What a round trip must keep: everything but source line numbers and the raw tail text. */
 function data(s: Snapshot): unknown {
@@ -223,9 +221,7 @@ describe('render → parse', () => {
 });
 
 describe('parse → render → parse on the corpus', () => {
-  const files = readdirSync(dirname(corpusFile('MANIFEST.md')))
-    .filter((f) => f !== 'MANIFEST.md')
-    .sort();
+  const files = corpusNames();
   for (const f of files) {
     it(`is stable for ${f}`, () => {
       const first = parseInterrupts(readCorpus(f));
@@ -245,7 +241,7 @@ describe('kernel layout', () => {
       .filter((l) => l !== '');
   for (const prefix of exact) {
     it(`renders fixture ${prefix} line for line as the kernel printed it (trailing blanks aside)`, () => {
-      const name = readdirSync(dirname(corpusFile('MANIFEST.md'))).find((f) => f.startsWith(`${prefix}-`));
+      const name = corpusNames().find((f) => f.startsWith(`${prefix}-`));
       assert.ok(name);
       const source = clean(readCorpus(name));
       const rendered = clean(renderInterrupts(parseInterrupts(readCorpus(name))));

@@ -13,8 +13,6 @@
  * Seeds are fixed so CI is reproducible; a failure prints the seed and the shrunk mutation list.
  */
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { ERROR_CODES, IrqkitError } from '../../src/core/errors.ts';
@@ -22,7 +20,7 @@ import { DeltaHistory, sparseInterval } from '../../src/core/history.ts';
 import { parseInterrupts, renderInterrupts } from '../../src/core/parse-interrupts.ts';
 import { diffSnapshots } from '../../src/core/rates.ts';
 import type { Snapshot } from '../../src/core/snapshot.ts';
-import { corpusFile, readCorpus } from '../helpers/paths.ts';
+import { corpusNames, readCorpus } from '../helpers/paths.ts';
 import {
   applyMutations,
   describeMutations,
@@ -31,9 +29,7 @@ import {
 } from '../helpers/text-mutations.ts';
 
 const BIG = '21-x86-1152cpu-i40e-smartpqi-pcp.txt';
-const files = readdirSync(dirname(corpusFile(BIG)))
-  .filter((f) => f.endsWith('.txt'))
-  .sort();
+const files = corpusNames();
 const small = files.filter((f) => f !== BIG);
 const texts = new Map<string, string>();
 const text = (name: string): string => {

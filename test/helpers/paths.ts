@@ -1,5 +1,13 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+/**
+ * Where the repository and its fixtures are. Everything a test reads lives in test/fixtures/:
+ * the /proc/interrupts corpus (test/fixtures/corpus, its MANIFEST.md says where each dump comes
+ * from) and the original task's seed files (test/fixtures/seeds). Dumps over 100 kB are stored
+ * gzipped; readers here see plain text either way.
+ */
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 
 /** The repository root: the nearest folder upwards from the cwd whose package.json is irqkit's. */
 export function repoRoot(): string {
@@ -13,19 +21,64 @@ export function repoRoot(): string {
   }
 }
 
-/** `../shared` beside the repository (CI clones main with shared/ next to it). */
-export function sharedDir(): string {
-  return process.env.IRQKIT_SHARED ?? resolve(repoRoot(), '..', 'shared');
+export function fixturesDir(): string {
+  return join(repoRoot(), 'test', 'fixtures');
 }
 
+function corpusDir(): string {
+  return join(fixturesDir(), 'corpus');
+}
+
+/** The corpus dumps by their plain names (`21-…-pcp.txt`, whether or not stored gzipped), sorted. */
+export function corpusNames(): string[] {
+  return readdirSync(corpusDir())
+    .filter((f) => /\.txt(\.gz)?$/.test(f))
+    .map((f) => f.replace(/\.gz$/, ''))
+    .sort();
+}
+
+/** A fixture's text, read through gunzip when only `name.gz` is stored. */
+function readFixture(dir: string, name: string): string {
+  const plain = join(dir, name);
+  if (existsSync(plain)) return readFileSync(plain, 'utf8');
+  const gz = `${plain}.gz`;
+  if (existsSync(gz)) return gunzipSync(readFileSync(gz)).toString('utf8');
+  throw new Error(`no fixture ${plain} (or ${gz})`);
+}
+
+let unpacked: string | undefined;
+
+/**
+ * A plain-text path to a fixture, for tests that hand a FILE to a command. A gzipped dump is
+ * unpacked once per process into a temporary folder that goes when the process exits.
+ */
+function fixturePath(dir: string, name: string): string {
+  const plain = join(dir, name);
+  if (existsSync(plain)) return plain;
+  if (unpacked === undefined) {
+    const tmp = mkdtempSync(join(tmpdir(), 'irqkit-fixtures-'));
+    unpacked = tmp;
+    process.once('exit', () => rmSync(tmp, { recursive: true, force: true }));
+  }
+  const out = join(unpacked, name);
+  if (!existsSync(out)) writeFileSync(out, readFixture(dir, name));
+  return out;
+}
+
+/** A corpus dump's path as plain text (unpacked to a temporary file when stored gzipped). */
 export function corpusFile(name: string): string {
-  return join(sharedDir(), 'corpus', 'interrupts', name);
+  return fixturePath(corpusDir(), name);
 }
 
 export function readCorpus(name: string): string {
-  return readFileSync(corpusFile(name), 'utf8');
+  return readFixture(corpusDir(), name);
 }
 
 export function seedFile(name: string): string {
-  return join(sharedDir(), 'seeds', name);
+  return fixturePath(join(fixturesDir(), 'seeds'), name);
+}
+
+/** The QEMU testbed (testbed/ in the repository; see its README). */
+export function testbedDir(): string {
+  return join(repoRoot(), 'testbed');
 }

@@ -1,8 +1,8 @@
 /**
- * End to end on a real 8-CPU kernel: the QEMU testbed (../shared/testbed) boots Debian's 6.1
+ * End to end on a real 8-CPU kernel: the QEMU testbed (testbed/) boots Debian's 6.1
  * kernel with five NICs and kernel-managed disk queues, every movable IRQ starting on CPU 0
  * (irqaffinity=0). Inside, the built bundles (no npm) run irqkitd on the real /proc, measure
- * unequal NIC traffic, plan, apply, and measure again (test/e2e/guest-balance.mjs).
+ * unequal NIC traffic, plan, apply, and measure again (test/system/guest-balance.mjs).
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -19,9 +19,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { after } from '../helpers/node-test-hooks.ts';
-import { repoRoot, sharedDir } from '../helpers/paths.ts';
+import { repoRoot, testbedDir } from '../helpers/paths.ts';
 
-const runGuest = join(sharedDir(), 'testbed', 'run-guest.sh');
+const runGuest = join(testbedDir(), 'run-guest.sh');
 const root = typeof process.getuid === 'function' && process.getuid() === 0;
 const skip = !existsSync(runGuest)
   ? `no testbed at ${runGuest}`
@@ -107,7 +107,7 @@ describe('balancing a real 8-CPU kernel in the QEMU testbed', { skip }, () => {
   let r: Results;
 
   it('boots the guest and runs measure → plan → apply → measure with the bundles', () => {
-    for (const f of ['dist/irqkit.cjs', 'dist/irqkitd.cjs', 'test/e2e/guest-balance.mjs']) {
+    for (const f of ['dist/irqkit.cjs', 'dist/irqkitd.cjs', 'test/system/guest-balance.mjs']) {
       copyFileSync(join(repoRoot(), f), join(dir, f.split('/').pop() as string));
     }
     const run = spawnSync(runGuest, ['--cpus', '8', '--timeout', '600', dir, 'node guest-balance.mjs'], {

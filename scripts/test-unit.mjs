@@ -1,0 +1,7 @@
+// `npm run test:unit`: the host-safe tier on the development Node (20), through tsx.
+import { spawnSync } from 'node:child_process';
+import { safeTestFiles } from './test-files.mjs';
+
+const files = process.argv.length > 2 ? process.argv.slice(2) : safeTestFiles();
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...files], { stdio: 'inherit' });
+process.exitCode = r.status ?? 1;
