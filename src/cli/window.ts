@@ -3,12 +3,13 @@
  * request that may legitimately take as long as the window, because a daemon younger than the
  * window waits for the history before it answers.
  */
+
+import type { OptionSpec, OptionValues } from '../args/command-args.ts';
+import { stringOption } from '../args/command-args.ts';
 import { parseDuration } from '../core/duration.ts';
 import type { HealthDoc, WindowInfo } from './api.ts';
 import type { DaemonClient } from './client.ts';
 import type { CliIo } from './io.ts';
-import type { OptionSpec, OptionValues } from './options.ts';
-import { stringOption } from './options.ts';
 import { withCountdown } from './progress.ts';
 import type { Style } from './render/color.ts';
 

@@ -1,3 +1,5 @@
+import { type CommandSpec, type OptionValues, stringList, stringOption } from '../../args/command-args.ts';
+import { parseDurationMs, parsePercent } from '../../args/values.ts';
 import { parseCpuList } from '../../core/cpuset.ts';
 import { parseDuration } from '../../core/duration.ts';
 import { IrqkitError } from '../../core/errors.ts';
@@ -6,14 +8,6 @@ import { rowName } from '../../core/snapshot.ts';
 import { planRequestFromSnapshot } from '../../core/snapshot-plan.ts';
 import { type LoadedSnapshot, loadSnapshot, reportWarnings, sampleSnapshot } from '../input.ts';
 import type { CliIo } from '../io.ts';
-import {
-  type CommandSpec,
-  type OptionValues,
-  parseDurationMs,
-  parsePercent,
-  stringList,
-  stringOption,
-} from '../options.ts';
 import { bar } from '../render/bars.ts';
 import { pickStyle, type Style } from '../render/color.ts';
 import { formatInt, formatNumber, formatPercent, formatRatio } from '../render/format.ts';

@@ -1,9 +1,10 @@
+import { type CommandSpec, type OptionValues, stringOption, suggest } from '../../args/command-args.ts';
+import { parsePositiveInt } from '../../args/values.ts';
 import { formatCpuList, parseCpuList } from '../../core/cpuset.ts';
 import { IrqkitError } from '../../core/errors.ts';
 import type { IrqDetails } from '../api.ts';
 import { clientFrom, DAEMON_OPTIONS } from '../daemon-options.ts';
 import type { CliIo } from '../io.ts';
-import { type CommandSpec, type OptionValues, parsePositiveInt, stringOption, suggest } from '../options.ts';
 import { pickStyle, type Style } from '../render/color.ts';
 import { formatInt } from '../render/format.ts';
 import { renderTable } from '../render/table.ts';

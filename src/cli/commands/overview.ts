@@ -1,3 +1,5 @@
+import { type CommandSpec, type OptionValues, stringOption, suggest } from '../../args/command-args.ts';
+import { parsePositiveInt } from '../../args/values.ts';
 import { parseCpuList } from '../../core/cpuset.ts';
 import { IrqkitError } from '../../core/errors.ts';
 import { rowKey, rowName } from '../../core/snapshot.ts';
@@ -5,7 +7,6 @@ import { describeCpus } from '../../core/snapshot-plan.ts';
 import type { Distribution, InterruptsDoc } from '../api.ts';
 import { clientFrom, DAEMON_OPTIONS } from '../daemon-options.ts';
 import type { CliIo } from '../io.ts';
-import { type CommandSpec, type OptionValues, parsePositiveInt, stringOption, suggest } from '../options.ts';
 import { pickStyle, type Style } from '../render/color.ts';
 import { type CellFormat, fitColumns, formatCell, heat, wrap } from '../render/grid.ts';
 import { renderTable } from '../render/table.ts';

@@ -2,12 +2,13 @@
  * `irqkit pins`, `irqkit unpin` and `irqkit restore`: the desired state irqkitd keeps across
  * restarts, and putting back what it changed.
  */
+
+import type { CommandSpec, OptionValues } from '../../args/command-args.ts';
 import { formatCpuList } from '../../core/cpuset.ts';
 import { EXIT, IrqkitError } from '../../core/errors.ts';
 import type { PinsDoc, PinView, RestoreResult, UnpinResult } from '../api.ts';
 import { clientFrom, DAEMON_OPTIONS } from '../daemon-options.ts';
 import type { CliIo } from '../io.ts';
-import type { CommandSpec, OptionValues } from '../options.ts';
 import { pickStyle, type Style } from '../render/color.ts';
 import { batchExitCode, describeFailures } from '../render/outcomes.ts';
 import { renderTable } from '../render/table.ts';

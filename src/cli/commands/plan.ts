@@ -1,17 +1,16 @@
+import {
+  type CommandSpec,
+  type OptionSpec,
+  type OptionValues,
+  stringOption,
+  suggest,
+} from '../../args/command-args.ts';
+import { parseDurationMs, parsePercent } from '../../args/values.ts';
 import { formatCpuList, parseCpuList } from '../../core/cpuset.ts';
 import { IrqkitError } from '../../core/errors.ts';
 import type { DaemonPlan, PlanApplyDoc } from '../api.ts';
 import { clientFrom, DAEMON_OPTIONS } from '../daemon-options.ts';
 import type { CliIo } from '../io.ts';
-import {
-  type CommandSpec,
-  type OptionSpec,
-  type OptionValues,
-  parseDurationMs,
-  parsePercent,
-  stringOption,
-  suggest,
-} from '../options.ts';
 import { bar } from '../render/bars.ts';
 import { pickStyle, type Style } from '../render/color.ts';
 import { formatInt, formatPercent, formatRatio } from '../render/format.ts';

@@ -1,8 +1,8 @@
+import { type CommandSpec, type OptionValues, stringOption } from '../../args/command-args.ts';
 import { IrqkitError } from '../../core/errors.ts';
 import type { BatchResult } from '../api.ts';
 import { clientFrom, DAEMON_OPTIONS } from '../daemon-options.ts';
 import type { CliIo } from '../io.ts';
-import { type CommandSpec, type OptionValues, stringOption } from '../options.ts';
 import { pickStyle, type Style } from '../render/color.ts';
 import { batchExitCode, describeFailures, renderOutcomes } from '../render/outcomes.ts';
 

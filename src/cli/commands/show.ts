@@ -1,8 +1,8 @@
+import { type CommandSpec, type OptionValues, stringOption } from '../../args/command-args.ts';
 import { rowName, type Snapshot } from '../../core/snapshot.ts';
 import { describeCpus, dominantCpu } from '../../core/snapshot-plan.ts';
 import { loadSnapshot, reportWarnings } from '../input.ts';
 import type { CliIo } from '../io.ts';
-import { type CommandSpec, type OptionValues, stringOption } from '../options.ts';
 import { pickStyle, type Style } from '../render/color.ts';
 import { formatInt, formatPercent } from '../render/format.ts';
 import { renderTable } from '../render/table.ts';

@@ -1,7 +1,7 @@
+import type { CommandSpec, OptionValues } from '../../args/command-args.ts';
 import type { CpuSummary } from '../api.ts';
 import { clientFrom, DAEMON_OPTIONS } from '../daemon-options.ts';
 import type { CliIo } from '../io.ts';
-import type { CommandSpec, OptionValues } from '../options.ts';
 import { bar } from '../render/bars.ts';
 import { pickStyle, type Style } from '../render/color.ts';
 import { formatInt, formatPercent, formatRatio } from '../render/format.ts';
