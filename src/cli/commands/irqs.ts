@@ -1,10 +1,18 @@
-import { type CommandSpec, type OptionValues, stringOption, suggest } from '../../args/command-args.ts';
+import { type CommandSpec, type OptionValues, stringOption } from '../../args/command-args.ts';
 import { parsePositiveInt } from '../../args/values.ts';
 import { IrqkitError } from '../../core/errors.ts';
 import type { IrqDetails } from '../api.ts';
 import { clientFrom, DAEMON_OPTIONS } from '../daemon-options.ts';
 import type { CliIo } from '../io.ts';
 import { pickStyle } from '../render/color.ts';
+import {
+  firstCpu,
+  type IrqSortFields,
+  type IrqSortKey,
+  SORT_WORDS,
+  sortIrqRows,
+  sortKeyOrUsage,
+} from '../render/irq-sort.ts';
 import { renderIrq, renderIrqs } from '../render/irqs.ts';
 
 export const irqsSpec: CommandSpec = {
@@ -46,52 +54,18 @@ export const irqSpec: CommandSpec = {
   examples: ['irqkit irq 41', 'irqkit irq 41 --json | jq .effectiveAffinity'],
 };
 
-const SORT_KEYS = ['irq', 'rate', 'name', 'node', 'cpu'] as const;
-type SortKey = (typeof SORT_KEYS)[number];
-
-function parseSort(text: string | undefined): SortKey {
-  if (text === undefined) return 'irq';
-  const t = text.trim().toLowerCase();
-  const key = SORT_KEYS.find((k) => k === t);
-  if (key) return key;
-  const near = suggest(t, SORT_KEYS);
-  throw new IrqkitError(
-    'IRQ_ERR_USAGE',
-    `--sort takes ${SORT_KEYS.join(', ')}, not '${text}'${near ? ` (did you mean ${near}?)` : ''}`,
-  );
-}
-
-/** The first CPU of a cpulist ("4-7" → 4), for sorting; Infinity when there is none. */
-function firstCpu(list: string | null): number {
-  const m = /^\d+/.exec(list ?? '');
-  return m ? Number(m[0]) : Number.POSITIVE_INFINITY;
-}
-
-function sortIrqs(irqs: IrqDetails[], key: SortKey): IrqDetails[] {
-  const byIrq = (a: IrqDetails, b: IrqDetails): number => Number(a.irq) - Number(b.irq);
-  const sorted = [...irqs];
-  switch (key) {
-    case 'irq':
-      return sorted.sort(byIrq);
-    case 'rate':
-      return sorted.sort((a, b) => b.ratePerSecond - a.ratePerSecond || byIrq(a, b));
-    case 'name':
-      return sorted.sort((a, b) => a.name.localeCompare(b.name) || byIrq(a, b));
-    case 'node':
-      return sorted.sort(
-        (a, b) => (a.node ?? Number.POSITIVE_INFINITY) - (b.node ?? Number.POSITIVE_INFINITY) || byIrq(a, b),
-      );
-    case 'cpu':
-      return sorted.sort(
-        (a, b) =>
-          firstCpu(a.effectiveAffinity ?? a.affinity) - firstCpu(b.effectiveAffinity ?? b.affinity) ||
-          byIrq(a, b),
-      );
-  }
-}
+/** Where `irqkit irqs --sort` looks in a row. */
+const sortFields = (i: IrqDetails): IrqSortFields => ({
+  irq: i.irq,
+  name: i.name,
+  load: i.ratePerSecond,
+  node: i.node,
+  effectiveCpu: firstCpu(i.effectiveAffinity ?? i.affinity),
+});
 
 export async function irqsCommand(io: CliIo, values: OptionValues): Promise<number> {
-  const sort = parseSort(stringOption(values, 'sort'));
+  const sortText = stringOption(values, 'sort');
+  const sort: IrqSortKey = sortText === undefined ? { by: 'irq' } : sortKeyOrUsage(SORT_WORDS.irqs, sortText);
   const topText = stringOption(values, 'top');
   const top = topText === undefined ? undefined : parsePositiveInt(topText, '--top');
   const client = clientFrom(io, values);
@@ -102,12 +76,10 @@ export async function irqsCommand(io: CliIo, values: OptionValues): Promise<numb
   }
   let irqs = doc.irqs;
   if (top !== undefined && top < irqs.length) {
-    irqs = [...irqs]
-      .sort((a, b) => b.ratePerSecond - a.ratePerSecond || Number(a.irq) - Number(b.irq))
-      .slice(0, top);
+    irqs = sortIrqRows(irqs, { by: 'load' }, sortFields).slice(0, top);
   }
   const style = pickStyle(io.env, io.isTTY, values['no-color'] === true);
-  io.stdout(renderIrqs(sortIrqs(irqs, sort), doc.irqs.length, style));
+  io.stdout(renderIrqs(sortIrqRows(irqs, sort, sortFields), doc.irqs.length, style));
   return 0;
 }
 

@@ -1,4 +1,4 @@
-import { type CommandSpec, type OptionValues, stringOption, suggest } from '../../args/command-args.ts';
+import { type CommandSpec, type OptionValues, stringOption } from '../../args/command-args.ts';
 import { parsePositiveInt } from '../../args/values.ts';
 import { parseCpuList } from '../../core/cpuset.ts';
 import { IrqkitError } from '../../core/errors.ts';
@@ -6,13 +6,8 @@ import type { Distribution, InterruptsDoc } from '../api.ts';
 import { clientFrom, DAEMON_OPTIONS } from '../daemon-options.ts';
 import type { CliIo } from '../io.ts';
 import { pickStyle } from '../render/color.ts';
-import {
-  type Grid,
-  gridFromDistribution,
-  gridFromSnapshot,
-  renderOverview,
-  type SortKey,
-} from '../render/overview.ts';
+import { type IrqSortKey, SORT_WORDS, sortKeyOrUsage } from '../render/irq-sort.ts';
+import { type Grid, gridFromDistribution, gridFromSnapshot, renderOverview } from '../render/overview.ts';
 import { describeWindow } from '../render/window.ts';
 import { durationParam, windowMsFrom, windowOptions, windowRequest } from '../window.ts';
 
@@ -53,21 +48,6 @@ export const overviewSpec: CommandSpec = {
   ],
 };
 
-const SORT_KEYS = ['irq', 'total', 'name', 'cpu:N'];
-
-export function parseSort(text: string | undefined): SortKey {
-  if (text === undefined) return { by: 'irq' };
-  const t = text.trim().toLowerCase();
-  if (t === 'irq' || t === 'total' || t === 'name') return { by: t };
-  const cpu = /^cpu:?(\d+)$/.exec(t);
-  if (cpu) return { by: 'cpu', cpu: Number(cpu[1]) };
-  const near = suggest(t, SORT_KEYS);
-  throw new IrqkitError(
-    'IRQ_ERR_USAGE',
-    `--sort takes ${SORT_KEYS.join(', ')}, not '${text}'${near ? ` (did you mean ${near}?)` : ''}`,
-  );
-}
-
 export async function overviewCommand(io: CliIo, values: OptionValues): Promise<number> {
   const json = values.json === true;
   const windowText = stringOption(values, 'window');
@@ -80,7 +60,9 @@ export async function overviewCommand(io: CliIo, values: OptionValues): Promise<
       );
     }
   }
-  const sort = parseSort(stringOption(values, 'sort'));
+  const sortText = stringOption(values, 'sort');
+  const sort: IrqSortKey =
+    sortText === undefined ? { by: 'irq' } : sortKeyOrUsage(SORT_WORDS.overview, sortText);
   const topText = stringOption(values, 'top');
   const top = topText === undefined ? undefined : parsePositiveInt(topText, '--top');
   const cpusText = stringOption(values, 'cpus');

@@ -8,6 +8,7 @@ import { describeCpus } from '../../core/snapshot-plan.ts';
 import type { Distribution, InterruptsDoc } from '../api.ts';
 import type { Style } from './color.ts';
 import { type CellFormat, fitColumns, formatCell, heat, wrap } from './grid.ts';
+import { type IrqSortFields, type IrqSortKey, sortIrqRows } from './irq-sort.ts';
 import { renderTable } from './table.ts';
 
 const GAP = 2;
@@ -34,8 +35,6 @@ export interface Grid {
   named: GridRow[];
 }
 
-export type SortKey = { by: 'irq' } | { by: 'total' } | { by: 'name' } | { by: 'cpu'; cpu: number };
-
 const CHIP_DEVICE = /^(.*?)-((?:[0-9a-f]{4,}:)?[0-9a-f]{2}:[0-9a-f]{2}\.[0-7])$/i;
 
 /** Linux ≥ 6.2 names per-device MSI domains after the device; showing it apart keeps both short. */
@@ -47,12 +46,6 @@ export function splitChip(chip: string | undefined | null): { chip: string; devi
 /** The PCI domain is 0000 on nearly every machine; narrow layouts leave it out. */
 function shortDevice(device: string): string {
   return device.replace(/^0000:/, '');
-}
-
-function compareIrq(a: string, b: string): number {
-  const [an, ao] = a.split('#');
-  const [bn, bo] = b.split('#');
-  return Number(an) - Number(bn) || Number(ao ?? 0) - Number(bo ?? 0);
 }
 
 export function gridFromSnapshot(doc: InterruptsDoc): Grid {
@@ -105,7 +98,7 @@ export function gridFromDistribution(d: Distribution): Grid {
 }
 
 export interface OverviewOptions {
-  sort: SortKey;
+  sort: IrqSortKey;
   top: number | undefined;
   cpus: number[] | undefined;
   width: number;
@@ -136,13 +129,19 @@ export function renderOverview(grid: Grid, o: OverviewOptions): string {
     );
   }
 
+  const sortFields = (r: GridRow): IrqSortFields => ({
+    irq: r.key,
+    name: r.name,
+    load: r.total,
+    onCpu: (cpu) => r.counts[position.get(cpu) ?? -1] ?? 0,
+  });
   let irqs = grid.irqs;
   const notes: string[] = [];
   if (o.top !== undefined && o.top < irqs.length) {
-    irqs = [...irqs].sort((a, b) => b.total - a.total || compareIrq(a.key, b.key)).slice(0, o.top);
+    irqs = sortIrqRows(irqs, { by: 'load' }, sortFields).slice(0, o.top);
     notes.push(`showing the ${o.top} of ${grid.irqs.length} IRQs with the most interrupts (--top)`);
   }
-  irqs = sortRows(irqs, o.sort, position);
+  irqs = sortIrqRows(irqs, o.sort, sortFields);
 
   // Try exact numbers, then short ones, then narrower chip and name, before leaving CPUs out.
   const at = (row: GridRow, cpu: number): number | undefined => row.counts[position.get(cpu) ?? -1];
@@ -263,20 +262,4 @@ export function renderOverview(grid: Grid, o: OverviewOptions): string {
   );
   if (grid.named.length > 0) out.push('', ...table.slice(1 + irqs.length));
   return `${out.join('\n')}\n`;
-}
-
-function sortRows(rows: GridRow[], sort: SortKey, position: ReadonlyMap<number, number>): GridRow[] {
-  const sorted = [...rows];
-  switch (sort.by) {
-    case 'irq':
-      return sorted.sort((a, b) => compareIrq(a.key, b.key));
-    case 'total':
-      return sorted.sort((a, b) => b.total - a.total || compareIrq(a.key, b.key));
-    case 'name':
-      return sorted.sort((a, b) => a.name.localeCompare(b.name) || compareIrq(a.key, b.key));
-    case 'cpu': {
-      const p = position.get(sort.cpu) ?? -1;
-      return sorted.sort((a, b) => (b.counts[p] ?? 0) - (a.counts[p] ?? 0) || compareIrq(a.key, b.key));
-    }
-  }
 }
