@@ -23,7 +23,8 @@ import { type RestoreOptions, type RestoreResult, Restorer } from './pin-restore
 import { byIrq, PinState, type SaveHealth } from './pin-state.ts';
 import type { StateStore } from './state-store.ts';
 
-export type { PinView, RestoreResult };
+/** What `restore` answers; the CLI reads it as is. */
+export type { RestoreResult };
 
 export interface PinKeeperOptions {
   /** The real system; the keeper hands out a guarded wrapper as `system`. */

@@ -19,6 +19,7 @@ import { dominantCpu, planRequestFromSnapshot } from '../core/snapshot-plan.ts';
 import type { AffinityWrite, BatchResult, CpuTopology, IrqInfo, SystemAccess } from '../io/system.ts';
 import type { Sampler, SamplerHealth } from './sampler.ts';
 
+/** Defined with the classification in core; the routes read it from the service. */
 export type { NumaPolicy };
 
 export interface ServiceOptions {
