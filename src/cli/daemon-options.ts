@@ -1,8 +1,9 @@
 /** The options every daemon-backed command shares, and the client they configure. */
+
+import { type OptionSpec, type OptionValues, stringOption } from '../args/command-args.ts';
 import { parseDuration } from '../core/duration.ts';
 import { DaemonClient, DEFAULT_URL, parseDaemonUrl } from './client.ts';
 import type { CliIo } from './io.ts';
-import { type OptionSpec, type OptionValues, stringOption } from './options.ts';
 
 export const DAEMON_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   url: {

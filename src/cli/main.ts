@@ -2,6 +2,14 @@
  * `run(argv, io) → exit code`: the whole CLI, testable without a process. Only bin.ts touches
  * `process`; errors become one clear line on stderr and the catalogue's exit code.
  */
+
+import {
+  type CommandSpec,
+  commandHelp,
+  type OptionValues,
+  parseCommandArgs,
+  suggest,
+} from '../args/command-args.ts';
 import { EXIT, toIrqkitError } from '../core/errors.ts';
 import { balanceCommand, balanceSpec } from './commands/balance.ts';
 import { irqCommand, irqSpec, irqsCommand, irqsSpec } from './commands/irqs.ts';
@@ -20,7 +28,6 @@ import { showCommand, showSpec } from './commands/show.ts';
 import { summaryCommand, summarySpec } from './commands/summary.ts';
 import { topCommand, topSpec } from './commands/top.ts';
 import type { CliIo } from './io.ts';
-import { type CommandSpec, commandHelp, type OptionValues, parseCommandArgs, suggest } from './options.ts';
 
 declare const IRQKIT_VERSION: string | undefined;
 

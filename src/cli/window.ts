@@ -3,14 +3,15 @@
  * request that may legitimately take as long as the window, because a daemon younger than the
  * window waits for the history before it answers.
  */
+
+import type { OptionSpec, OptionValues } from '../args/command-args.ts';
+import { stringOption } from '../args/command-args.ts';
 import { parseDuration } from '../core/duration.ts';
-import type { HealthDoc, WindowInfo } from './api.ts';
+import type { HealthDoc } from './api.ts';
 import type { DaemonClient } from './client.ts';
 import type { CliIo } from './io.ts';
-import type { OptionSpec, OptionValues } from './options.ts';
-import { stringOption } from './options.ts';
 import { withCountdown } from './progress.ts';
-import type { Style } from './render/color.ts';
+import { formatSeconds } from './render/window.ts';
 
 export function windowOptions(description: string): Record<string, OptionSpec> {
   return {
@@ -31,14 +32,6 @@ export function windowMsFrom(values: OptionValues, fallbackMs: number): number {
 /** The daemon's duration syntax; whole milliseconds say exactly what the user asked for. */
 export function durationParam(ms: number): string {
   return `${Math.max(1, Math.round(ms))}ms`;
-}
-
-export function formatSeconds(seconds: number): string {
-  return seconds >= 100
-    ? `${seconds.toFixed(0)} s`
-    : seconds >= 10
-      ? `${seconds.toFixed(1)} s`
-      : `${seconds.toFixed(2)} s`;
 }
 
 /**
@@ -74,21 +67,4 @@ export async function windowRequest<T>(
       `irqkit: irqkitd has ${formatSeconds(historyMs / 1000)} of history, waiting for ${total}: ${left} s left`,
     send(extra),
   );
-}
-
-/**
- * The window an answer really covers, and a note when the daemon had less history than asked
- * for (it answers with what it has after --max-wait, or at once with --no-wait).
- */
-export function describeWindow(what: string, w: WindowInfo, style: Style): string[] {
-  const lines = [`${what} from ${w.start} to ${w.end} (${formatSeconds(w.seconds)})`];
-  if (!w.complete) {
-    lines.push(
-      style.yellow(
-        `note: incomplete window: irqkitd had only ${formatSeconds(w.seconds)} of history, ` +
-          `not the ${formatSeconds(w.requestedSeconds)} asked for`,
-      ),
-    );
-  }
-  return lines;
 }

@@ -1,24 +1,22 @@
 /**
- * Parser and renderer for /proc/interrupts text. Pure: no I/O, works on a string.
- *
- * Format notes and the fixture corpus are described in shared/research/interrupts-format.md
- * (sections 1-4); section numbers below (§) refer to that document.
+ * Parser and renderer for /proc/interrupts text (as show_interrupts() in kernel/irq/proc.c and
+ * the architectures' arch_show_interrupts() print it). Pure: no I/O, works on a string.
  *
  * How a read is understood:
  *
  * 1. Lines are split on '\n' (on '\r' when the text has no '\n' at all); other CR characters
  *    are treated as blanks. Blank and whitespace-only lines are ignored everywhere.
  * 2. The first non-blank line made only of `CPUn` tokens is the header. CPU ids come from
- *    those names, never from column positions (offline CPUs leave gaps, §4.1). Non-blank
+ *    those names, never from column positions (offline CPUs leave gaps). Non-blank
  *    lines before it are reported as warnings. No header at all means the text is not
  *    /proc/interrupts (IRQ_ERR_NOT_INTERRUPTS). Lines right after the header that are also
  *    made only of `CPUn` tokens are a header wrapped by a mailer and are joined to it.
  * 3. A row starts with a label: the text before the first ':' (blanks trimmed), either an IRQ
  *    number (no leading zeros: the kernel prints `%d`) or a name such as `NMI`, `IPI0`, `Err`,
  *    `I/O`. After the ':' the kernel prints a blank or a digit (the arm64 `IPI0:2768808080`
- *    glue, §4.2); anything else (`ACPI:Ged`) is not a label. At most N (= header CPUs)
- *    leading all-digit tokens are counts; the rest of the line is the tail (§4.4).
- * 4. Line wrapping (§4.8, fixture 36): a line without a label continues the row above when
+ *    glue); anything else (`ACPI:Ged`) is not a label. At most N (= header CPUs)
+ *    leading all-digit tokens are counts; the rest of the line is the tail.
+ * 4. Line wrapping (corpus dump 36): a line without a label continues the row above when
  *    that row still lacks counts and has no tail yet and the line starts with a count;
  *    its counts fill the row up and the rest becomes the tail. Once a wrap has been seen (a
  *    wrapped header or a row continued this way), any further unlabelled line is appended to
@@ -152,7 +150,7 @@ function labelEnd(line: string): number {
  * Reads up to `limit - counts.length` all-digit tokens from `s` starting at `pos` into
  * `counts` and returns where the tail starts (`s.length` when there is none). A token with a
  * non-digit suffix ends the counts, except that with `glued` the limit-th count may carry a
- * suffix (`1900GIC-0`, §4.11): the digits are the count and the suffix starts the tail.
+ * suffix (`1900GIC-0`): the digits are the count and the suffix starts the tail.
  * Single pass over the characters, no per-token regex, so 1152-column rows stay linear.
  */
 function scanCounts(s: string, pos: number, counts: number[], limit: number, glued: boolean): number {
@@ -202,7 +200,7 @@ function tokens(s: string, max: number): Token[] {
   return out;
 }
 
-/** Shared handlers are printed joined by ", " (§1.2 point 7). */
+/** Shared handlers are printed joined by ", " (show_interrupts() in kernel/irq/proc.c). */
 function splitActions(s: string): string[] {
   const t = s.trim();
   if (t === '') return [];
@@ -216,7 +214,7 @@ function splitActions(s: string): string[] {
 
 /**
  * Splits the tail of a numeric row into chip, hwirq, trigger, flow and actions, by the
- * structure of the token that ends the chip (§1.3), tried in this order:
+ * structure of the token that ends the chip, tried in this order:
  *
  * - `<chip> <hwirq>-<flow>`               new x86 (`IR-PCI-MSIX-0000:23:00.0   20-edge`)
  * - `<chip> [hwirq] Level|Edge[-flow]`    GENERIC_IRQ_SHOW_LEVEL arches; the chip may hold
@@ -431,7 +429,7 @@ export function parseInterrupts(text: string, options?: ParseOptions): Snapshot 
 /** Ten blanks: `BLANKS.slice(v.length) + v` right-aligns a count like `%10u`. */
 const BLANKS = '          ';
 
-/** The kernel's label width: 3, plus one per power of ten up to nr_irqs (§1.1). */
+/** The kernel's label width: 3, plus one per power of ten up to nr_irqs (`prec` in show_interrupts()). */
 function labelPrecision(rows: readonly InterruptRow[]): number {
   let maxIrq = 0;
   for (const r of rows) {
@@ -481,7 +479,7 @@ export function renderInterrupts(snapshot: Snapshot): string {
   for (const row of snapshot.rows) {
     const ipi = row.numeric ? null : IPI_LABEL.exec(row.label);
     // arm64/RISC-V print `"%*s%u:%s", prec - 1, "IPI", i, prec >= 4 ? " " : ""`, so with prec 3
-    // a 10-digit count glues to the label (`IPI0:2768808080`, §2); everything else `"%*d: "`.
+    // a 10-digit count glues to the label (`IPI0:2768808080`); everything else `"%*d: "`.
     const label = ipi
       ? `${'IPI'.padStart(prec - 1)}${ipi[1]}:${prec >= 4 ? ' ' : ''}`
       : `${row.label.padStart(prec)}: `;

@@ -4,7 +4,13 @@
  */
 
 import { join } from 'node:path';
-import { type CommandSpec, commandHelp, parseCommandArgs, stringList, stringOption } from '../cli/options.ts';
+import {
+  type CommandSpec,
+  commandHelp,
+  parseCommandArgs,
+  stringList,
+  stringOption,
+} from '../args/command-args.ts';
 import { parseDuration } from '../core/duration.ts';
 import { EXIT, IrqkitError, toIrqkitError } from '../core/errors.ts';
 import { createSystem } from '../io/create-system.ts';

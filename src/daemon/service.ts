@@ -3,8 +3,15 @@
  * writes and plans. Route handlers are thin adapters over this, so tests can drive it directly.
  */
 import { formatCpuList } from '../core/cpuset.ts';
-import { IrqkitError } from '../core/errors.ts';
 import type { WindowSnapshot } from '../core/history.ts';
+import {
+  classifyIrqs,
+  classNotes,
+  type IrqFacts,
+  type NumaPolicy,
+  planConstraints,
+  plannedCpus,
+} from '../core/irq-classes.ts';
 import { type BalanceMetrics, balanceMetrics } from '../core/metrics.ts';
 import { type PlanResult, plan } from '../core/planner/plan.ts';
 import { type InterruptRow, rowKey, rowName, type Snapshot } from '../core/snapshot.ts';
@@ -12,7 +19,8 @@ import { dominantCpu, planRequestFromSnapshot } from '../core/snapshot-plan.ts';
 import type { AffinityWrite, BatchResult, CpuTopology, IrqInfo, SystemAccess } from '../io/system.ts';
 import type { Sampler, SamplerHealth } from './sampler.ts';
 
-export type NumaPolicy = 'strict' | 'prefer' | 'ignore';
+/** Defined with the classification in core; the routes read it from the service. */
+export type { NumaPolicy };
 
 export interface ServiceOptions {
   system: SystemAccess;
@@ -183,45 +191,29 @@ export class IrqService {
   }
 
   /**
-   * A plan from measured rates. Kernel-managed and banned IRQs stay where they are (their load
-   * still counts); isolated and nohz_full CPUs are left out unless named in `cpus`; `numa`
-   * keeps each device's IRQs on its own node's CPUs (`prefer`: only where that node has planned
-   * CPUs; `strict`: always, an IRQ whose node has none is left where it is).
+   * A plan from measured rates. Which CPUs are planned and which IRQs stay where they are is
+   * decided by `plannedCpus` and `classifyIrqs` (core/irq-classes.ts); here the facts are read
+   * (managed IRQs probed first when the plan is going to be applied).
    */
   async plan(request: PlanQuery, signal?: AbortSignal): Promise<DaemonPlan> {
     const w = await this.window(request.windowMs, request.wait, signal);
     const topo = this.o.system.topology();
-    const online = new Set(topo.online);
-    let cpus: number[];
-    if (request.cpus) {
-      for (const c of request.cpus) {
-        if (!online.has(c))
-          throw new IrqkitError('IRQ_ERR_UNKNOWN_CPU', `CPU ${c} is not online`, { cpu: c });
-      }
-      cpus = [...request.cpus];
-    } else {
-      const excluded = new Set([...topo.isolated, ...topo.nohzFull]);
-      cpus = w.snapshot.cpus.filter((c) => online.has(c) && !excluded.has(c));
-    }
-    const fixed = new Set<string>();
-    const current = new Map<string, number>();
-    const allowed = new Map<string, number[]>();
-    const notes: string[] = [];
+    const cpus = plannedCpus({
+      ...topo,
+      columns: w.snapshot.cpus,
+      ...(request.cpus ? { requested: request.cpus } : {}),
+    });
     const unknownManaged: string[] = [];
     const masks = new Map<string, number[]>();
     const numericRows = w.snapshot.rows.filter((r) => r.numeric && r.occurrence === 0);
-    for (const row of numericRows) {
+    const facts = numericRows.map((row): IrqFacts => {
       let info: IrqInfo;
       try {
         info = this.o.system.irqInfo(row.label);
       } catch {
         // No /proc/irq/N (the IRQ went away, or chained): it cannot be moved.
-        const dom = dominantCpu(row, w.snapshot.cpus);
-        if (dom !== undefined) {
-          fixed.add(row.label);
-          current.set(row.label, dom);
-        }
-        continue;
+        const busiestCpu = dominantCpu(row, w.snapshot.cpus);
+        return { irq: row.label, info: null, ...(busiestCpu !== undefined ? { busiestCpu } : {}) };
       }
       if (info.managed === null && row.total > 0) {
         if (request.probeManaged) {
@@ -231,27 +223,25 @@ export class IrqService {
         }
       }
       masks.set(row.label, info.affinity);
-      const here = info.effective?.[0] ?? info.affinity[0];
-      if (here !== undefined) current.set(row.label, here);
-      if (info.managed === true || this.o.bannedIrqs.has(row.label)) {
-        if (here !== undefined) fixed.add(row.label);
-        continue;
-      }
-      if (
-        request.numa !== 'ignore' &&
-        info.device?.numaNode !== null &&
-        info.device?.numaNode !== undefined
-      ) {
-        const nodeCpus = (topo.nodes.get(info.device.numaNode) ?? []).filter((c) => cpus.includes(c));
-        if (nodeCpus.length > 0) allowed.set(row.label, nodeCpus);
-        else if (request.numa === 'strict' && here !== undefined) {
-          fixed.add(row.label);
-          notes.push(
-            `IRQ ${row.label}: NUMA node ${info.device.numaNode} has no planned CPU; left where it is`,
-          );
-        }
-      }
-    }
+      return {
+        irq: row.label,
+        info: {
+          affinity: info.affinity,
+          effective: info.effective,
+          managed: info.managed,
+          numaNode: info.device?.numaNode ?? null,
+        },
+      };
+    });
+    const classes = classifyIrqs({
+      irqs: facts,
+      cpus,
+      nodes: topo.nodes,
+      numa: request.numa,
+      banned: this.o.bannedIrqs,
+    });
+    const { fixed, current, allowed } = planConstraints(classes);
+    const notes = classNotes(classes);
     const {
       request: planRequest,
       rows,

@@ -15,7 +15,7 @@ export interface WriteError {
 export type WriteResult = { ok: true } | { ok: false; error: WriteError };
 
 /**
- * errno of a write to /proc/irq/N/smp_affinity_list → catalogue code (research notes §5):
+ * errno of a write to /proc/irq/N/smp_affinity_list → catalogue code:
  * EIO (≤ 6.11) / EPERM (≥ 6.12) when user space may not set the IRQ's affinity; EINVAL for a
  * mask without an online CPU, ERANGE/EOVERFLOW for a CPU beyond the mask; ENOSPC when x86 has no
  * free vector on the target; ENOENT when the IRQ was freed under us.

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { pickStyle, visibleWidth } from '../../src/cli/render/color.ts';
+import type { IrqSortKey } from '../../src/cli/render/irq-sort.ts';
 import {
   clip,
   formatRate,
   frame,
   KEY_HELP,
   parseSortKey,
-  type SortKey,
   sortIrqs,
   type TopSample,
   type TopState,
@@ -21,7 +21,7 @@ function state(sample: TopSample | undefined, over: Partial<TopState> = {}): Top
   return {
     url: 'http://127.0.0.1:9640',
     sample,
-    sort: { by: 'rate' },
+    sort: { by: 'load' },
     limit: undefined,
     live: true,
     keys: true,
@@ -244,10 +244,10 @@ describe('top frame: sort orders', () => {
     { irq: '9', name: 'idle', perCpu: [0, 0] },
   ];
   const s = sampleOf([0, 1], irqs);
-  const order = (sort: SortKey): string[] => sortIrqs(s.irqs, sort, s.cpus).map((r) => r.irq);
+  const order = (sort: IrqSortKey): string[] => sortIrqs(s.irqs, sort, s.cpus).map((r) => r.irq);
 
   it('rate: busiest first, ties by IRQ number', () => {
-    assert.deepEqual(order({ by: 'rate' }), ['2', '7', '10', '100', '9']);
+    assert.deepEqual(order({ by: 'load' }), ['2', '7', '10', '100', '9']);
   });
   it('irq: numerically, not as text', () => {
     assert.deepEqual(order({ by: 'irq' }), ['2', '7', '9', '10', '100']);
@@ -260,14 +260,20 @@ describe('top frame: sort orders', () => {
     assert.deepEqual(order({ by: 'cpu', cpu: 1 }), ['2', '7', '10', '100', '9']);
   });
   it('the frame lists rows in the sort order and names the key in the header', () => {
-    for (const sort of [{ by: 'rate' }, { by: 'irq' }, { by: 'name' }, { by: 'cpu', cpu: 1 }] as SortKey[]) {
+    const named: Array<[IrqSortKey, string]> = [
+      [{ by: 'load' }, 'rate'],
+      [{ by: 'irq' }, 'irq'],
+      [{ by: 'name' }, 'name'],
+      [{ by: 'cpu', cpu: 1 }, 'CPU1'],
+    ];
+    for (const [sort, name] of named) {
       const text = frame(state(s, { sort }), 100, 30);
       assert.deepEqual(irqColumn(text), order(sort));
-      assert.match(text, new RegExp(`sort: ${sort.by === 'cpu' ? 'CPU1' : sort.by}`));
+      assert.match(text, new RegExp(`sort: ${name}  `));
     }
   });
   it('--sort values', () => {
-    assert.deepEqual(parseSortKey('rate'), { by: 'rate' });
+    assert.deepEqual(parseSortKey('rate'), { by: 'load' });
     assert.deepEqual(parseSortKey('IRQ'), { by: 'irq' });
     assert.deepEqual(parseSortKey('name'), { by: 'name' });
     assert.deepEqual(parseSortKey('cpu12'), { by: 'cpu', cpu: 12 });

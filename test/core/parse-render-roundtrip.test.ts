@@ -41,7 +41,7 @@ const hwirq = fc.integer({ min: 0, max: 134742016 }).map(String);
 
 type Tail = Pick<InterruptRow, 'chip' | 'hwirq' | 'trigger' | 'flow' | 'actions'>;
 
-/** Numeric-row tails, one generator per format generation (research §1.3). */
+/** Numeric-row tails, one generator per format generation (the layouts parseNumericTail tells apart). */
 const tails: fc.Arbitrary<Tail>[] = [
   // x86 4.3+: <chip> <hwirq>-<flow>
   fc.record({

@@ -290,7 +290,7 @@ describe('permission', () => {
 });
 
 describe('errno of a refused write → catalogue code', () => {
-  it('maps the kernel errnos of research notes §5', () => {
+  it('maps each errno of a refused write to its catalogue code', () => {
     const table: [string | undefined, string][] = [
       ['EIO', 'IRQ_ERR_MANAGED'],
       ['EPERM', 'IRQ_ERR_MANAGED'],

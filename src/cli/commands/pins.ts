@@ -2,15 +2,15 @@
  * `irqkit pins`, `irqkit unpin` and `irqkit restore`: the desired state irqkitd keeps across
  * restarts, and putting back what it changed.
  */
-import { formatCpuList } from '../../core/cpuset.ts';
+
+import type { CommandSpec, OptionValues } from '../../args/command-args.ts';
 import { EXIT, IrqkitError } from '../../core/errors.ts';
-import type { PinsDoc, PinView, RestoreResult, UnpinResult } from '../api.ts';
+import type { PinsDoc, RestoreResult, UnpinResult } from '../api.ts';
 import { clientFrom, DAEMON_OPTIONS } from '../daemon-options.ts';
 import type { CliIo } from '../io.ts';
-import type { CommandSpec, OptionValues } from '../options.ts';
-import { pickStyle, type Style } from '../render/color.ts';
+import { pickStyle } from '../render/color.ts';
 import { batchExitCode, describeFailures } from '../render/outcomes.ts';
-import { renderTable } from '../render/table.ts';
+import { renderPins, renderRestore } from '../render/pins.ts';
 
 export const pinsSpec: CommandSpec = {
   name: 'pins',
@@ -83,43 +83,6 @@ function warn(io: CliIo, command: string, warnings: readonly string[]): void {
   for (const w of warnings) io.stderr(`irqkit ${command}: warning: ${w}\n`);
 }
 
-function statusText(p: PinView, style: Style): string {
-  const text = p.detail ? `${p.status}: ${p.detail}` : p.status;
-  if (p.status === 'applied') return style.green(text);
-  if (p.status === 'unchecked') return style.dim(text);
-  return p.status === 'failed' || p.status === 'mismatch' ? style.red(text) : style.yellow(text);
-}
-
-export function renderPins(doc: PinsDoc, style: Style): string {
-  const out: string[] = [];
-  if (doc.pins.length === 0) out.push('no pins (irqkit set --persist IRQ=CPU pins an IRQ)');
-  else {
-    const table = renderTable(
-      [
-        { header: 'IRQ', align: 'right' },
-        { header: 'NAME', maxWidth: 28 },
-        { header: 'CPU', align: 'right' },
-        { header: 'AFFINITY' },
-        { header: 'STATUS' },
-      ],
-      doc.pins.map((p) => [p.irq, p.name || '-', String(p.cpu), p.affinity ?? '-', statusText(p, style)]),
-    );
-    out.push(style.bold(table[0] ?? ''), ...table.slice(1));
-  }
-  const n = doc.originals.length;
-  const where = doc.state.file === null ? 'kept in memory only' : `in ${doc.state.file}`;
-  out.push(
-    '',
-    `${doc.pins.length} pin${doc.pins.length === 1 ? '' : 's'} ${where}; ` +
-      (n === 0
-        ? 'no changed affinity to restore'
-        : `${n} changed IRQ${n === 1 ? '' : 's'} can be put back with 'irqkit restore' (${doc.originals
-            .map((o) => o.irq)
-            .join(' ')})`),
-  );
-  return `${out.join('\n')}\n`;
-}
-
 export async function pinsCommand(io: CliIo, values: OptionValues): Promise<number> {
   const client = clientFrom(io, values);
   const doc =
@@ -148,30 +111,6 @@ export async function unpinCommand(io: CliIo, values: OptionValues, positionals:
         `('irqkit restore ${body.unpinned.join(' ')}' puts back the original)\n`,
     );
   return EXIT.ok;
-}
-
-export function renderRestore(result: RestoreResult, style: Style): string {
-  if (result.outcomes.length === 0) return 'nothing to restore: irqkitd has changed no IRQ\n';
-  const list = (cpus: readonly number[]): string => formatCpuList(cpus) || '-';
-  const resultText = (o: RestoreResult['outcomes'][number]): string => {
-    if (o.error) return style.red(`failed: ${o.error.code}`);
-    if (result.dryRun) return 'ok (dry run: not written)';
-    return style.green('restored');
-  };
-  const table = renderTable(
-    [
-      { header: 'IRQ', align: 'right' },
-      { header: 'ORIGINAL' },
-      { header: 'BEFORE' },
-      { header: 'AFFINITY' },
-      { header: 'RESULT' },
-    ],
-    result.outcomes.map((o) => [o.irq, list(o.original), list(o.previous), list(o.affinity), resultText(o)]),
-  );
-  const out = [style.bold(table[0] ?? ''), ...table.slice(1)];
-  if (result.dryRun) out.unshift(style.dim('dry run: nothing is written'));
-  if (result.unpinned.length > 0) out.push('', `unpinned IRQ ${result.unpinned.join(' ')}`);
-  return `${out.join('\n')}\n`;
 }
 
 export async function restoreCommand(

@@ -1,22 +1,19 @@
+import {
+  type CommandSpec,
+  type OptionSpec,
+  type OptionValues,
+  stringOption,
+  suggest,
+} from '../../args/command-args.ts';
+import { parseDurationMs, parsePercent } from '../../args/values.ts';
 import { formatCpuList, parseCpuList } from '../../core/cpuset.ts';
 import { IrqkitError } from '../../core/errors.ts';
 import type { DaemonPlan, PlanApplyDoc } from '../api.ts';
 import { clientFrom, DAEMON_OPTIONS } from '../daemon-options.ts';
 import type { CliIo } from '../io.ts';
-import {
-  type CommandSpec,
-  type OptionSpec,
-  type OptionValues,
-  parseDurationMs,
-  parsePercent,
-  stringOption,
-  suggest,
-} from '../options.ts';
-import { bar } from '../render/bars.ts';
-import { pickStyle, type Style } from '../render/color.ts';
-import { formatInt, formatPercent, formatRatio } from '../render/format.ts';
-import { renderTable } from '../render/table.ts';
-import { describeWindow, durationParam, windowMsFrom, windowOptions, windowRequest } from '../window.ts';
+import { pickStyle } from '../render/color.ts';
+import { renderPlan } from '../render/plan.ts';
+import { durationParam, windowMsFrom, windowOptions, windowRequest } from '../window.ts';
 import { reportBatch } from './set.ts';
 
 const PLAN_OPTIONS: Readonly<Record<string, OptionSpec>> = {
@@ -176,103 +173,4 @@ export async function applyCommand(io: CliIo, values: OptionValues): Promise<num
   }
   io.stdout(`\n${style.bold('Outcome')}\n`);
   return reportBatch(io, 'apply', doc.result, values);
-}
-
-const irqCount = (n: number): string => `${n} IRQ${n === 1 ? '' : 's'}`;
-
-export function renderPlan(p: DaemonPlan, style: Style, o: { all: boolean; columns: number }): string {
-  const out: string[] = [
-    ...describeWindow('Plan on the interrupts', p.window, style).map((l, i) => (i === 0 ? style.bold(l) : l)),
-    `CPUs ${formatCpuList(p.cpus)}, NUMA ${p.numa}, method ${p.method}`,
-    '',
-  ];
-  const moved = p.assignments.filter((a) => a.moved);
-  const listed = o.all ? p.assignments : moved;
-  out.push(style.bold(`Moves: ${moved.length} of ${p.assignments.length} IRQs`));
-  if (listed.length > 0) {
-    const table = renderTable(
-      [
-        { header: 'IRQ', align: 'right' },
-        { header: 'NAME', maxWidth: 28 },
-        { header: 'LOAD', align: 'right' },
-        { header: 'FROM', align: 'right' },
-        { header: 'TO', align: 'right' },
-        { header: 'ALLOWED' },
-        { header: '' },
-      ],
-      listed.map((a) => [
-        a.irq,
-        a.name,
-        formatInt(a.load),
-        a.current === null ? '-' : `CPU${a.current}`,
-        a.moved ? style.yellow(`CPU${a.cpu}`) : `CPU${a.cpu}`,
-        a.allowed ?? '',
-        a.fixed ? 'fixed' : a.moved ? style.yellow('move') : '',
-      ]),
-    );
-    out.push(style.bold(table[0] ?? ''), ...table.slice(1));
-  }
-  out.push('');
-
-  const after = new Map(p.after.cpus.map((c) => [c.cpu, c] as const));
-  const max = Math.max(0, ...p.before.cpus.map((c) => c.load), ...p.after.cpus.map((c) => c.load));
-  const barWidth = Math.max(8, Math.min(24, Math.floor((o.columns - 44) / 2)));
-  const cpuTable = renderTable(
-    [
-      { header: 'CPU' },
-      { header: 'BEFORE', align: 'right' },
-      { header: '' },
-      { header: 'AFTER', align: 'right' },
-      { header: '' },
-      { header: 'IRQS', align: 'right' },
-    ],
-    p.before.cpus.map((c) => {
-      const a = after.get(c.cpu);
-      const afterLoad = a?.load ?? 0;
-      return [
-        `CPU${c.cpu}`,
-        formatInt(c.load),
-        bar(c.load, max, barWidth).padEnd(barWidth),
-        formatInt(afterLoad),
-        afterLoad === p.after.metrics.makespan
-          ? style.cyan(bar(afterLoad, max, barWidth))
-          : bar(afterLoad, max, barWidth),
-        a?.irqs === undefined ? '' : String(a.irqs),
-      ];
-    }),
-  );
-  out.push(style.bold('Per-CPU load (interrupts in the window; after = predicted)'), ...cpuTable, '');
-
-  const b = p.before.metrics;
-  const a = p.after.metrics;
-  const metricRows = [
-    ['busiest CPU load (makespan)', formatInt(b.makespan), formatInt(a.makespan)],
-    ['lower bound', formatInt(b.lowerBound), formatInt(a.lowerBound)],
-    ['gap to bound', formatPercent(b.gapPercent / 100), formatPercent(a.gapPercent / 100)],
-    ['peak-to-average', formatRatio(b.peakToAverage), formatRatio(a.peakToAverage)],
-    ['spread ((max-min)/mean)', formatRatio(b.spread), formatRatio(a.spread)],
-    ['cv', formatRatio(b.cv), formatRatio(a.cv)],
-  ];
-  const metricTable = renderTable(
-    [{ header: 'METRIC' }, { header: 'BEFORE', align: 'right' }, { header: 'AFTER', align: 'right' }],
-    metricRows,
-  );
-  out.push(style.bold(metricTable[0] ?? ''), ...metricTable.slice(1), '');
-  const fixed = p.assignments.filter((x) => x.fixed).length;
-  const verdict = a.provenOptimal
-    ? style.green('proven optimal')
-    : a.gap === 0
-      ? style.green('at the lower bound')
-      : '';
-  out.push(
-    `moves        ${a.moves}${a.tolerance > 0 ? ` (tolerance ${formatPercent(a.tolerance, 2)})` : ''}${verdict ? `; ${verdict}` : ''}`,
-  );
-  if (fixed > 0)
-    out.push(`fixed        ${irqCount(fixed)} stay where they are (kernel-managed, banned or not movable)`);
-  if (p.idle.length > 0)
-    out.push(
-      `idle         ${irqCount(p.idle.length)} had no interrupts, left where they are: ${p.idle.join(' ')}`,
-    );
-  for (const n of p.notes) out.push(style.yellow(`note: ${n}`));
-  return `${out.join('\n')}\n`;
 }

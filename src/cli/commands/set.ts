@@ -1,10 +1,10 @@
+import { type CommandSpec, type OptionValues, stringOption } from '../../args/command-args.ts';
 import { IrqkitError } from '../../core/errors.ts';
 import type { BatchResult } from '../api.ts';
 import { clientFrom, DAEMON_OPTIONS } from '../daemon-options.ts';
 import type { CliIo } from '../io.ts';
-import { type CommandSpec, type OptionValues, stringOption } from '../options.ts';
-import { pickStyle, type Style } from '../render/color.ts';
-import { batchExitCode, describeFailures, renderOutcomes } from '../render/outcomes.ts';
+import { pickStyle } from '../render/color.ts';
+import { batchExitCode, describeFailures, renderBatch } from '../render/outcomes.ts';
 
 export const setSpec: CommandSpec = {
   name: 'set',
@@ -123,24 +123,4 @@ export function reportBatch(
   else io.stdout(renderBatch(result, pickStyle(io.env, io.isTTY, values['no-color'] === true)));
   for (const line of describeFailures(result)) io.stderr(`irqkit ${command}: ${line}\n`);
   return batchExitCode(result);
-}
-
-export function renderBatch(result: BatchResult, style: Style): string {
-  const out: string[] = [];
-  if (result.dryRun) out.push(style.dim('dry run: nothing is written'));
-  out.push(...renderOutcomes(result, style));
-  if (result.ok) {
-    const n = result.outcomes.length;
-    const pending = result.outcomes.filter((o) => o.pending).length;
-    out.push(
-      '',
-      result.dryRun
-        ? `${n} IRQ${n === 1 ? '' : 's'} would be set`
-        : `${n} IRQ${n === 1 ? '' : 's'} set` +
-            (pending > 0
-              ? ` (${pending} pending: the kernel moves ${pending === 1 ? 'it' : 'them'} at the next interrupt)`
-              : ''),
-    );
-  }
-  return `${out.join('\n')}\n`;
 }

@@ -1,12 +1,10 @@
+import type { CommandSpec, OptionValues } from '../../args/command-args.ts';
 import type { CpuSummary } from '../api.ts';
 import { clientFrom, DAEMON_OPTIONS } from '../daemon-options.ts';
 import type { CliIo } from '../io.ts';
-import type { CommandSpec, OptionValues } from '../options.ts';
-import { bar } from '../render/bars.ts';
-import { pickStyle, type Style } from '../render/color.ts';
-import { formatInt, formatPercent, formatRatio } from '../render/format.ts';
-import { renderTable } from '../render/table.ts';
-import { describeWindow, durationParam, windowMsFrom, windowOptions, windowRequest } from '../window.ts';
+import { pickStyle } from '../render/color.ts';
+import { renderSummary } from '../render/summary.ts';
+import { durationParam, windowMsFrom, windowOptions, windowRequest } from '../window.ts';
 
 export const summarySpec: CommandSpec = {
   name: 'summary',
@@ -44,55 +42,4 @@ export async function summaryCommand(io: CliIo, values: OptionValues): Promise<n
   const style = pickStyle(io.env, io.isTTY, values['no-color'] === true);
   io.stdout(renderSummary(s, style, io.columns ?? 100));
   return 0;
-}
-
-/** Rates below 100/s keep a decimal: an idle CPU's 0.4/s is not 0. */
-export function formatRate(n: number): string {
-  return n < 100 ? n.toFixed(1) : formatInt(n);
-}
-
-export function renderSummary(s: CpuSummary, style: Style, columns: number): string {
-  const cpus = [...s.cpus].sort((a, b) => a.cpu - b.cpu);
-  const max = Math.max(0, ...cpus.map((c) => c.interrupts));
-  const cells = cpus.map((c) => [
-    `CPU${c.cpu}`,
-    formatInt(c.interrupts),
-    formatPercent(c.share),
-    formatRate(c.ratePerSecond),
-  ]);
-  const textWidth = renderTable(
-    [{ header: 'CPU' }, { header: 'INTERRUPTS' }, { header: 'SHARE' }, { header: 'RATE/S' }],
-    cells,
-  ).reduce((w, l) => Math.max(w, l.length), 0);
-  const barWidth = Math.max(10, Math.min(50, columns - textWidth - 3));
-  const table = renderTable(
-    [
-      { header: 'CPU' },
-      { header: 'INTERRUPTS', align: 'right' },
-      { header: 'SHARE', align: 'right' },
-      { header: 'RATE/S', align: 'right' },
-      { header: '' },
-    ],
-    cpus.map((c, i) => {
-      const b = bar(c.interrupts, max, barWidth);
-      return [...(cells[i] ?? []), c.interrupts === max && max > 0 ? style.cyan(b) : b];
-    }),
-  );
-  const out = [
-    ...describeWindow('Interrupts per CPU', s.window, style).map((l, i) => (i === 0 ? style.bold(l) : l)),
-    '',
-    style.bold(table[0] ?? ''),
-    ...table.slice(1),
-    '',
-  ];
-  const busiest = cpus.find((c) => c.interrupts === max);
-  const mean = cpus.length > 0 ? s.total / cpus.length : 0;
-  out.push(`total        ${formatInt(s.total)} interrupts, ${formatRate(s.ratePerSecond)}/s`);
-  if (busiest && s.total > 0) {
-    out.push(
-      `busiest      CPU${busiest.cpu}, ${formatPercent(busiest.share)} of the interrupts`,
-      `peak/average ${formatRatio(max / mean)}  (1 is even; ${cpus.length} would be one CPU doing everything)`,
-    );
-  }
-  return `${out.join('\n')}\n`;
 }

@@ -3,18 +3,20 @@
  * irqkitd's distribution endpoint. Each refresh asks for the interrupts of the last window
  * (by default as long as the refresh delay), so every frame shows rates over fresh data.
  */
+
+import { type CommandSpec, type OptionValues, stringOption } from '../../args/command-args.ts';
+import { parsePositiveInt } from '../../args/values.ts';
 import { normalizeCpus, parseCpuList } from '../../core/cpuset.ts';
 import { parseDuration } from '../../core/duration.ts';
 import { IrqkitError, toIrqkitError } from '../../core/errors.ts';
 import type { Distribution } from '../api.ts';
 import { clientFrom, DAEMON_OPTIONS } from '../daemon-options.ts';
 import type { CliIo, TerminalIo, TerminalSignal } from '../io.ts';
-import { type CommandSpec, type OptionValues, parsePositiveInt, stringOption } from '../options.ts';
 import { pickStyle } from '../render/color.ts';
+import type { IrqSortKey } from '../render/irq-sort.ts';
 import {
   frame,
   parseSortKey,
-  type SortKey,
   sortIrqs,
   sortName,
   type TopSample,
@@ -66,7 +68,7 @@ export interface TopOptions {
   windowMs: number;
   cpus: number[] | undefined;
   limit: number | undefined;
-  sort: SortKey;
+  sort: IrqSortKey;
   once: boolean;
   json: boolean;
   noColor: boolean;
@@ -79,7 +81,7 @@ export function topOptions(values: OptionValues, url: string): TopOptions {
   const cpus = stringOption(values, 'cpus');
   const top = stringOption(values, 'top');
   const sortText = stringOption(values, 'sort');
-  const sort = sortText === undefined ? { by: 'rate' as const } : parseSortKey(sortText);
+  const sort = sortText === undefined ? { by: 'load' as const } : parseSortKey(sortText);
   if (!sort) {
     throw new IrqkitError(
       'IRQ_ERR_USAGE',
@@ -327,7 +329,7 @@ async function liveView(
           return SIGNAL_EXIT[e.signal];
         case 'key':
           if (e.key === 'q' || e.key === 'Q' || e.key === 'quit') return 0;
-          if (e.key === 't' || e.key === 'T' || e.key === 'r' || e.key === 'R') state.sort = { by: 'rate' };
+          if (e.key === 't' || e.key === 'T' || e.key === 'r' || e.key === 'R') state.sort = { by: 'load' };
           else if (e.key === 'i' || e.key === 'I') state.sort = { by: 'irq' };
           else if (e.key === 'n' || e.key === 'N') state.sort = { by: 'name' };
           else if (e.key === 'c') cycleCpu(1);

@@ -26,3 +26,8 @@ export function formatRatio(x: number): string {
   const abs = Math.abs(x);
   return abs >= 0.001 ? x.toFixed(4) : x.toExponential(2);
 }
+
+/** Rates below 100/s keep a decimal: an idle CPU's 0.4/s is not 0. */
+export function formatRate(n: number): string {
+  return n < 100 ? n.toFixed(1) : formatInt(n);
+}

@@ -91,3 +91,24 @@ export function batchExitCode(result: BatchResult): number {
   const code = cause?.error?.code;
   return code !== undefined && code in ERROR_CODES ? ERROR_CODES[code].exit : EXIT.partial;
 }
+
+/** `irqkit set` and `irqkit apply`: each IRQ's outcome, then what the batch did. */
+export function renderBatch(result: BatchResult, style: Style): string {
+  const out: string[] = [];
+  if (result.dryRun) out.push(style.dim('dry run: nothing is written'));
+  out.push(...renderOutcomes(result, style));
+  if (result.ok) {
+    const n = result.outcomes.length;
+    const pending = result.outcomes.filter((o) => o.pending).length;
+    out.push(
+      '',
+      result.dryRun
+        ? `${n} IRQ${n === 1 ? '' : 's'} would be set`
+        : `${n} IRQ${n === 1 ? '' : 's'} set` +
+            (pending > 0
+              ? ` (${pending} pending: the kernel moves ${pending === 1 ? 'it' : 'them'} at the next interrupt)`
+              : ''),
+    );
+  }
+  return `${out.join('\n')}\n`;
+}

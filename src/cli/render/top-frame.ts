@@ -9,8 +9,7 @@ import { bar } from './bars.ts';
 import type { Style } from './color.ts';
 import { visibleWidth } from './color.ts';
 import { formatInt, formatPercent } from './format.ts';
-
-export type SortKey = { by: 'rate' } | { by: 'irq' } | { by: 'name' } | { by: 'cpu'; cpu: number };
+import { type IrqSortKey, parseSortWord, SORT_WORDS, sortIrqRows } from './irq-sort.ts';
 
 export interface TopIrq {
   irq: string;
@@ -42,7 +41,7 @@ export interface TopState {
   /** The daemon, as the header names it. */
   url: string;
   sample: TopSample | undefined;
-  sort: SortKey;
+  sort: IrqSortKey;
   /** --top: at most this many IRQ rows. */
   limit: number | undefined;
   /** A live view has a footer of keys; a single frame (--once, no terminal) has none. */
@@ -64,46 +63,24 @@ const HEAT = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 
 export const KEY_HELP = 'q quit  t rate  i IRQ  n name  c/C CPU';
 
-export function sortName(sort: SortKey): string {
-  return sort.by === 'cpu' ? `CPU${sort.cpu}` : sort.by;
+/** The key as the header and --json name it: rate, irq, name or CPU3. */
+export function sortName(sort: IrqSortKey): string {
+  return sort.by === 'cpu' ? `CPU${sort.cpu}` : sort.by === 'load' ? 'rate' : sort.by;
 }
 
 /** Parses --sort: rate, irq, name or cpuN. */
-export function parseSortKey(text: string): SortKey | undefined {
-  const t = text.trim().toLowerCase();
-  if (t === 'rate' || t === 'total' || t === 't') return { by: 'rate' };
-  if (t === 'irq' || t === 'i') return { by: 'irq' };
-  if (t === 'name' || t === 'n') return { by: 'name' };
-  const m = /^cpu(\d+)$/.exec(t);
-  return m ? { by: 'cpu', cpu: Number(m[1]) } : undefined;
+export function parseSortKey(text: string): IrqSortKey | undefined {
+  return parseSortWord(SORT_WORDS.top, text);
 }
 
-const irqNumber = (irq: string): number => (/^\d+$/.test(irq) ? Number(irq) : Number.MAX_SAFE_INTEGER);
-
-function byIrq(a: TopIrq, b: TopIrq): number {
-  return irqNumber(a.irq) - irqNumber(b.irq) || (a.irq < b.irq ? -1 : a.irq > b.irq ? 1 : 0);
-}
-
-/**
- * Rates and one CPU's rates sort busiest first, IRQ numbers and names ascending; ties fall back
- * to the rate and then the IRQ number, so equal rows never swap places between refreshes.
- */
-export function sortIrqs(irqs: readonly TopIrq[], sort: SortKey, cpus: readonly number[]): TopIrq[] {
-  const col = sort.by === 'cpu' ? cpus.indexOf(sort.cpu) : -1;
-  const cell = (r: TopIrq): number => (col < 0 ? 0 : (r.perCpu[col] ?? 0));
-  const compare = (a: TopIrq, b: TopIrq): number => {
-    switch (sort.by) {
-      case 'irq':
-        return byIrq(a, b);
-      case 'name':
-        return (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) || byIrq(a, b);
-      case 'cpu':
-        return cell(b) - cell(a) || b.rate - a.rate || byIrq(a, b);
-      default:
-        return b.rate - a.rate || byIrq(a, b);
-    }
-  };
-  return [...irqs].sort(compare);
+/** The shown rows in `sort` order; a CPU's column is looked up among the shown `cpus`. */
+export function sortIrqs(irqs: readonly TopIrq[], sort: IrqSortKey, cpus: readonly number[]): TopIrq[] {
+  return sortIrqRows(irqs, sort, (r) => ({
+    irq: r.irq,
+    name: r.name,
+    load: r.rate,
+    onCpu: (cpu) => r.perCpu[cpus.indexOf(cpu)] ?? 0,
+  }));
 }
 
 /** A rate in at most 5 columns: 999, 1.2k, 19k, 3.4M. */
@@ -326,7 +303,7 @@ function irqTable(state: TopState, s: TopSample, rows: readonly TopIrq[], cols: 
   const head =
     `${mark('IRQ'.padStart(irqWidth), state.sort.by === 'irq')}  ` +
     `${mark('NAME'.padEnd(nameWidth), state.sort.by === 'name')}  ` +
-    mark('RATE/s'.padStart(rateWidth), state.sort.by === 'rate') +
+    mark('RATE/s'.padStart(rateWidth), state.sort.by === 'load') +
     shown.map((i) => ` ${mark(`CPU${s.cpus[i]}`.padStart(cellWidth), i === focus)}`).join('');
   const lines = [style.bold(head)];
   rows.forEach((r, n) => {

@@ -1,7 +1,7 @@
 /**
  * Exact-segment routing over a fixed table. About ten endpoints do not need a radix tree, and a
- * linear scan has no parsing corner cases of its own (find-my-way 9 crashes on Node 16, see
- * research §1.3). Route tables are checked once at startup so a bad table fails loudly there.
+ * linear scan has no parsing corner cases of its own (find-my-way 9 crashes on Node 16).
+ * Route tables are checked once at startup so a bad table fails loudly there.
  */
 import { isMutating, type PathSegment, parsePattern, type RouteSpec } from './route.ts';
 

@@ -1,9 +1,9 @@
 /**
  * Options as data: each command declares its flags once, and both parsing and --help come from
- * that declaration, so help can never drift from what is accepted.
+ * that declaration, so help can never drift from what is accepted. Shared by irqkit and irqkitd,
+ * so it belongs to neither.
  */
 import { parseArgs } from 'node:util';
-import { parseDuration } from '../core/duration.ts';
 import { IrqkitError } from '../core/errors.ts';
 
 export interface OptionSpec {
@@ -134,26 +134,4 @@ export function stringList(values: OptionValues, name: string): string[] {
   const v = values[name];
   if (Array.isArray(v)) return v.filter((x): x is string => typeof x === 'string');
   return typeof v === 'string' ? [v] : [];
-}
-
-/** "250", "250ms", "1.5s", "1m" → milliseconds (a bare number is milliseconds, as it always was). */
-export function parseDurationMs(text: string, flag: string): number {
-  return parseDuration(text, flag, 'ms');
-}
-
-/** A whole number ≥ 1 (counts such as --top). */
-export function parsePositiveInt(text: string, flag: string): number {
-  const n = /^\s*\d+\s*$/.test(text) ? Number(text) : Number.NaN;
-  if (!(n >= 1) || !Number.isSafeInteger(n))
-    throw new IrqkitError('IRQ_ERR_USAGE', `${flag} takes a whole number of at least 1, not '${text}'`);
-  return n;
-}
-
-/** "0.5%" or "0.5" (both half a percent) → 0.005. */
-export function parsePercent(text: string, flag: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*%?\s*$/.exec(text);
-  const value = m ? Number(m[1]) / 100 : Number.NaN;
-  if (!(value >= 0))
-    throw new IrqkitError('IRQ_ERR_USAGE', `${flag} takes a percentage such as 0.5%, not '${text}'`);
-  return value;
 }
