@@ -3,8 +3,9 @@
  * request that may legitimately take as long as the window, because a daemon younger than the
  * window waits for the history before it answers.
  */
+
+import type { Health, WindowInfo } from '../api/schemas.ts';
 import { parseDuration } from '../core/duration.ts';
-import type { HealthDoc, WindowInfo } from './api.ts';
 import type { DaemonClient } from './client.ts';
 import type { CliIo } from './io.ts';
 import type { OptionSpec, OptionValues } from './options.ts';
@@ -57,7 +58,7 @@ export async function windowRequest<T>(
   if (!wait || io.stderrIsTTY !== true) return send(extra);
   let historyMs = windowMs;
   try {
-    const health = await client.get<HealthDoc>('/healthz');
+    const health = await client.get<Health>('/healthz');
     historyMs = (health.sampler.historySeconds ?? 0) * 1000;
   } catch {
     // The real request reports an unreachable daemon, with the right message and exit code.

@@ -174,7 +174,9 @@ function routeTable(): string[] {
     startedAt: 0,
     now: () => 0,
     metrics: () => [],
-    openapi: () => null,
+    openapi: () => {
+      throw new Error('this route table is only listed, never served');
+    },
     retentionMs: 60_000,
   });
   return routes.map((r) => `${r.method} ${openApiPath(r.path)}`).sort();

@@ -1,6 +1,6 @@
+import type { IrqDetails } from '../../api/schemas.ts';
 import { formatCpuList, parseCpuList } from '../../core/cpuset.ts';
 import { IrqkitError } from '../../core/errors.ts';
-import type { IrqDetails } from '../api.ts';
 import { clientFrom, DAEMON_OPTIONS } from '../daemon-options.ts';
 import type { CliIo } from '../io.ts';
 import { type CommandSpec, type OptionValues, parsePositiveInt, stringOption, suggest } from '../options.ts';

@@ -1,8 +1,8 @@
+import type { Distribution, InterruptsDoc } from '../../api/schemas.ts';
 import { parseCpuList } from '../../core/cpuset.ts';
 import { IrqkitError } from '../../core/errors.ts';
 import { rowKey, rowName } from '../../core/snapshot.ts';
 import { describeCpus } from '../../core/snapshot-plan.ts';
-import type { Distribution, InterruptsDoc } from '../api.ts';
 import { clientFrom, DAEMON_OPTIONS } from '../daemon-options.ts';
 import type { CliIo } from '../io.ts';
 import { type CommandSpec, type OptionValues, parsePositiveInt, stringOption, suggest } from '../options.ts';

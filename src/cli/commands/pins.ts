@@ -2,9 +2,10 @@
  * `irqkit pins`, `irqkit unpin` and `irqkit restore`: the desired state irqkitd keeps across
  * restarts, and putting back what it changed.
  */
+
+import type { PinsDoc, PinView, RestoreResult, UnpinResult } from '../../api/pin-schemas.ts';
 import { formatCpuList } from '../../core/cpuset.ts';
 import { EXIT, IrqkitError } from '../../core/errors.ts';
-import type { PinsDoc, PinView, RestoreResult, UnpinResult } from '../api.ts';
 import { clientFrom, DAEMON_OPTIONS } from '../daemon-options.ts';
 import type { CliIo } from '../io.ts';
 import type { CommandSpec, OptionValues } from '../options.ts';

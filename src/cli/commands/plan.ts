@@ -1,6 +1,6 @@
+import type { Plan, PlanApplyResult } from '../../api/schemas.ts';
 import { formatCpuList, parseCpuList } from '../../core/cpuset.ts';
 import { IrqkitError } from '../../core/errors.ts';
-import type { DaemonPlan, PlanApplyDoc } from '../api.ts';
 import { clientFrom, DAEMON_OPTIONS } from '../daemon-options.ts';
 import type { CliIo } from '../io.ts';
 import {
@@ -138,7 +138,7 @@ export async function planCommand(io: CliIo, values: OptionValues): Promise<numb
   const p = planParams(values);
   const client = clientFrom(io, values);
   const plan = await windowRequest(io, client, p.windowMs, p.wait, (extra) =>
-    client.get<DaemonPlan>(`/api/v1/plan?${planQuery(p)}`, extra),
+    client.get<Plan>(`/api/v1/plan?${planQuery(p)}`, extra),
   );
   if (values.json === true) {
     io.stdout(`${JSON.stringify(plan)}\n`);
@@ -165,7 +165,7 @@ export async function applyCommand(io: CliIo, values: OptionValues): Promise<num
     dryRun,
   };
   const { body: doc } = await windowRequest(io, client, p.windowMs, p.wait, (extra) =>
-    client.call<PlanApplyDoc>('POST', '/api/v1/plan/apply', body, extra, [409]),
+    client.call<PlanApplyResult>('POST', '/api/v1/plan/apply', body, extra, [409]),
   );
   if (values.json === true) return reportBatch(io, 'apply', doc.result, values, doc);
   const style = pickStyle(io.env, io.isTTY, values['no-color'] === true);
@@ -180,7 +180,7 @@ export async function applyCommand(io: CliIo, values: OptionValues): Promise<num
 
 const irqCount = (n: number): string => `${n} IRQ${n === 1 ? '' : 's'}`;
 
-export function renderPlan(p: DaemonPlan, style: Style, o: { all: boolean; columns: number }): string {
+export function renderPlan(p: Plan, style: Style, o: { all: boolean; columns: number }): string {
   const out: string[] = [
     ...describeWindow('Plan on the interrupts', p.window, style).map((l, i) => (i === 0 ? style.bold(l) : l)),
     `CPUs ${formatCpuList(p.cpus)}, NUMA ${p.numa}, method ${p.method}`,

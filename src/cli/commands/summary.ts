@@ -1,4 +1,4 @@
-import type { CpuSummary } from '../api.ts';
+import type { CpuSummary } from '../../api/schemas.ts';
 import { clientFrom, DAEMON_OPTIONS } from '../daemon-options.ts';
 import type { CliIo } from '../io.ts';
 import type { CommandSpec, OptionValues } from '../options.ts';

@@ -3,10 +3,11 @@
  * irqkitd's distribution endpoint. Each refresh asks for the interrupts of the last window
  * (by default as long as the refresh delay), so every frame shows rates over fresh data.
  */
+
+import type { Distribution } from '../../api/schemas.ts';
 import { normalizeCpus, parseCpuList } from '../../core/cpuset.ts';
 import { parseDuration } from '../../core/duration.ts';
 import { IrqkitError, toIrqkitError } from '../../core/errors.ts';
-import type { Distribution } from '../api.ts';
 import { clientFrom, DAEMON_OPTIONS } from '../daemon-options.ts';
 import type { CliIo, TerminalIo, TerminalSignal } from '../io.ts';
 import { type CommandSpec, type OptionValues, parsePositiveInt, stringOption } from '../options.ts';

@@ -2,8 +2,9 @@
  * The OpenAPI 3.1 document, built from the route table itself: 3.1 embeds JSON Schema, and
  * TypeBox schemas are JSON Schema, so the document shows exactly what the server validates.
  */
+import { Problem } from '../../api/problem.ts';
 import { ERROR_CODES, type ErrorCode } from '../../core/errors.ts';
-import { PROBLEM_CONTENT_TYPE, ProblemSchema, statusTitle } from './problem.ts';
+import { PROBLEM_CONTENT_TYPE, statusTitle } from './problem.ts';
 import { isMutating, MUTATING_METHODS, openApiPath, parsePattern, type RouteSpec } from './route.ts';
 import { objectProperties } from './router.ts';
 
@@ -45,7 +46,7 @@ export function buildOpenApi(routes: readonly RouteSpec[], info: ApiInfo): OpenA
     info: { ...info },
     tags,
     paths,
-    components: { schemas: { Problem: plain(ProblemSchema) } },
+    components: { schemas: { Problem: plain(Problem) } },
   };
 }
 
@@ -60,7 +61,7 @@ function operation(route: RouteSpec): Json {
   }
   const responses: Json = { '200': success(200, route.response, route.produces ?? ['application/json']) };
   for (const [status, schema] of Object.entries(route.responses ?? {})) {
-    responses[status] = success(Number(status), schema, ['application/json']);
+    if (schema) responses[status] = success(Number(status), schema, ['application/json']);
   }
   for (const [status, codes] of errorsByStatus(route)) responses[String(status)] = problems(status, codes);
   op.responses = responses;
@@ -101,13 +102,19 @@ function success(status: number, schema: unknown, produces: readonly string[]): 
     : { description: statusTitle(status), content };
 }
 
-/** The catalogued errors this route can produce, grouped by their (single) HTTP status. */
-function errorsByStatus(route: RouteSpec): Map<number, ErrorCode[]> {
+/** The catalogued errors the document says this route can produce. */
+export function documentedErrors(route: RouteSpec): Set<ErrorCode> {
   const codes = new Set<ErrorCode>(COMMON_ERRORS);
   if (isMutating(route)) codes.add('IRQ_ERR_READ_ONLY');
   if (MUTATING_METHODS.has(route.method) || route.body !== undefined) codes.add('IRQ_ERR_MEDIA_TYPE');
   if (route.body !== undefined) codes.add('IRQ_ERR_BODY_TOO_LARGE');
   for (const c of route.errors ?? []) codes.add(c);
+  return codes;
+}
+
+/** The catalogued errors this route can produce, grouped by their (single) HTTP status. */
+function errorsByStatus(route: RouteSpec): Map<number, ErrorCode[]> {
+  const codes = documentedErrors(route);
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of [...codes].sort()) {
     const status = ERROR_CODES[code].status;
