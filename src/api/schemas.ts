@@ -447,14 +447,25 @@ export const Health = Type.Object({
   system: Type.String(),
   readOnly: Type.Boolean(),
   sampler: SamplerHealth,
-  state: Type.Optional(StateHealth),
-  irqbalance: Type.Optional(IrqbalanceStatus),
-  warnings: Type.Optional(Type.Array(Type.String())),
+  state: StateHealth,
+  irqbalance: IrqbalanceStatus,
+  warnings: Type.Array(Type.String(), { description: 'e.g. irqbalance runs and undoes pins' }),
 });
 export type Health = Static<typeof Health>;
 
 /** Any JSON object: the schemas inside the OpenAPI document are not described again. */
 const JsonObject = Type.Object({}, { additionalProperties: true });
+
+export const OpenApiOperation = Type.Object({
+  operationId: Type.String(),
+  summary: Type.String(),
+  description: Type.Optional(Type.String()),
+  tags: Type.Optional(Type.Array(Type.String())),
+  parameters: Type.Optional(Type.Array(JsonObject)),
+  requestBody: Type.Optional(JsonObject),
+  responses: Type.Record(Type.String({ description: 'An HTTP status' }), JsonObject),
+});
+export type OpenApiOperation = Static<typeof OpenApiOperation>;
 
 export const OpenApiDoc = Type.Object({
   openapi: Type.Literal('3.1.0'),
@@ -464,7 +475,10 @@ export const OpenApiDoc = Type.Object({
     description: Type.Optional(Type.String()),
   }),
   tags: Type.Array(Type.Object({ name: Type.String() })),
-  paths: Type.Record(Type.String(), Type.Record(Type.String(), JsonObject)),
+  paths: Type.Record(
+    Type.String({ description: "A path template, e.g. '/api/v1/irqs/{irq}'" }),
+    Type.Record(Type.String({ description: 'A lower-case HTTP method' }), OpenApiOperation),
+  ),
   components: Type.Object({ schemas: Type.Record(Type.String(), JsonObject) }),
 });
 export type OpenApiDoc = Static<typeof OpenApiDoc>;

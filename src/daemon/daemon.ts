@@ -3,10 +3,11 @@
  * table and one HTTP server per --listen target. `startDaemon` returns once it is listening;
  * `close()` shuts everything down in order (stop accepting, finish requests, stop sampling).
  */
+import type { OpenApiDoc } from '../api/schemas.ts';
 import { CounterTotals } from '../core/counter-totals.ts';
 import type { IrqkitError } from '../core/errors.ts';
 import type { SystemAccess } from '../io/system.ts';
-import { buildOpenApi, type OpenApiDocument } from './http/openapi.ts';
+import { buildOpenApi } from './http/openapi.ts';
 import { type ApiServer, createApiServer } from './http/server.ts';
 import { describeTarget, type ListenTarget } from './listen.ts';
 import { metricFamilies } from './metrics.ts';
@@ -107,7 +108,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     maxWaitMs: o.maxWaitMs,
   });
   // Built from the route table, so after it; no request is served before either exists.
-  let openapi: OpenApiDocument | undefined;
+  let openapi: OpenApiDoc | undefined;
   const routes = buildRoutes({
     service,
     version: o.version,

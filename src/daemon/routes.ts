@@ -6,7 +6,6 @@ import { IrqkitError } from '../core/errors.ts';
 import { METRICS_CONTENT_TYPE, type MetricFamily, renderMetrics } from '../core/metrics-text.ts';
 import type { BatchResult as BatchResultType } from '../io/system.ts';
 import { DASHBOARD_CONTENT_TYPE, dashboardPage } from './dashboard.ts';
-import type { OpenApiDocument } from './http/openapi.ts';
 import { defineRoute, type RouteSpec } from './http/route.ts';
 import { keeperOf, type PinRouteContext, pinRoutes } from './pin-routes.ts';
 import type { IrqService, PlanQuery } from './service.ts';
@@ -18,7 +17,7 @@ export interface RouteContext extends PinRouteContext {
   startedAt: number;
   now(): number;
   metrics(): MetricFamily[];
-  openapi(): OpenApiDocument;
+  openapi(): S.OpenApiDoc;
   /** Retention, for window bounds. */
   retentionMs: number;
 }
@@ -103,6 +102,7 @@ export function buildRoutes(ctx: RouteContext): RouteSpec[] {
       response: S.Health,
       handler: () => {
         const sampler = service.samplerHealth();
+        const keeper = keeperOf(ctx);
         const stale = sampler.lastError !== null && (sampler.lastSampleAt ?? 0) < sampler.lastError.at;
         const status: S.Health['status'] = stale ? 'degraded' : 'ok';
         return {
@@ -113,9 +113,9 @@ export function buildRoutes(ctx: RouteContext): RouteSpec[] {
             system: service.system.description,
             readOnly: ctx.readOnly,
             sampler,
-            ...(ctx.pins
-              ? { state: ctx.pins.health(), irqbalance: ctx.pins.irqbalance(), warnings: ctx.pins.warnings() }
-              : {}),
+            state: keeper.health(),
+            irqbalance: keeper.irqbalance(),
+            warnings: keeper.warnings(),
           },
         };
       },

@@ -3,26 +3,15 @@
  * TypeBox schemas are JSON Schema, so the document shows exactly what the server validates.
  */
 import { Problem } from '../../api/problem.ts';
+import type { OpenApiDoc, OpenApiOperation } from '../../api/schemas.ts';
 import { ERROR_CODES, type ErrorCode } from '../../core/errors.ts';
 import { PROBLEM_CONTENT_TYPE, statusTitle } from './problem.ts';
 import { isMutating, MUTATING_METHODS, openApiPath, parsePattern, type RouteSpec } from './route.ts';
 import { objectProperties } from './router.ts';
 
-export interface ApiInfo {
-  title: string;
-  version: string;
-  description?: string;
-}
+export type ApiInfo = OpenApiDoc['info'];
 
 type Json = Record<string, unknown>;
-
-export interface OpenApiDocument {
-  openapi: '3.1.0';
-  info: ApiInfo;
-  tags: Array<{ name: string }>;
-  paths: Record<string, Record<string, Json>>;
-  components: { schemas: Record<string, Json> };
-}
 
 /** Errors any route can answer with, whatever it does. */
 const COMMON_ERRORS: readonly ErrorCode[] = [
@@ -32,8 +21,8 @@ const COMMON_ERRORS: readonly ErrorCode[] = [
   'IRQ_ERR_UNAVAILABLE',
 ];
 
-export function buildOpenApi(routes: readonly RouteSpec[], info: ApiInfo): OpenApiDocument {
-  const paths: OpenApiDocument['paths'] = {};
+export function buildOpenApi(routes: readonly RouteSpec[], info: ApiInfo): OpenApiDoc {
+  const paths: OpenApiDoc['paths'] = {};
   for (const route of routes) {
     const path = openApiPath(route.path);
     const item = paths[path] ?? {};
@@ -50,22 +39,26 @@ export function buildOpenApi(routes: readonly RouteSpec[], info: ApiInfo): OpenA
   };
 }
 
-function operation(route: RouteSpec): Json {
-  const op: Json = { operationId: route.operationId, summary: route.summary };
-  if (route.description !== undefined) op.description = route.description;
-  if (route.tags !== undefined) op.tags = [...route.tags];
+function operation(route: RouteSpec): OpenApiOperation {
   const parameters = [...pathParameters(route), ...queryParameters(route)];
-  if (parameters.length > 0) op.parameters = parameters;
-  if (route.body !== undefined) {
-    op.requestBody = { required: true, content: { 'application/json': { schema: plain(route.body) } } };
-  }
-  const responses: Json = { '200': success(200, route.response, route.produces ?? ['application/json']) };
+  const responses: OpenApiOperation['responses'] = {
+    '200': success(200, route.response, route.produces ?? ['application/json']),
+  };
   for (const [status, schema] of Object.entries(route.responses ?? {})) {
     if (schema) responses[status] = success(Number(status), schema, ['application/json']);
   }
   for (const [status, codes] of errorsByStatus(route)) responses[String(status)] = problems(status, codes);
-  op.responses = responses;
-  return op;
+  return {
+    operationId: route.operationId,
+    summary: route.summary,
+    ...(route.description !== undefined ? { description: route.description } : {}),
+    ...(route.tags !== undefined ? { tags: [...route.tags] } : {}),
+    ...(parameters.length > 0 ? { parameters } : {}),
+    ...(route.body !== undefined
+      ? { requestBody: { required: true, content: { 'application/json': { schema: plain(route.body) } } } }
+      : {}),
+    responses,
+  };
 }
 
 function pathParameters(route: RouteSpec): Json[] {
