@@ -424,7 +424,9 @@ export const StateHealth = Type.Object({
   file: Type.Union([Type.String(), Type.Null()]),
   pins: Type.Integer(),
   originals: Type.Integer(),
-  notApplied: Type.Integer(),
+  notApplied: Type.Integer({
+    description: 'Pins not in effect (drifted, missing, cpu-offline, mismatch, failed)',
+  }),
   lastSaveError: Type.Union([
     Type.Object({ message: Type.String(), at: Type.String({ format: 'date-time' }) }),
     Type.Null(),

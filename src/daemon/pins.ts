@@ -9,12 +9,14 @@
  * write succeeded; if that save fails the write is undone. So a 200 means the kernel and the disk
  * both have it, an error that neither has it.
  */
+import type { PinView, RestoreOutcome, RestoreResult } from '../api/pin-schemas.ts';
+import type { IrqbalanceStatus, StateHealth } from '../api/schemas.ts';
 import { cpuSetsEqual, formatCpuList, hasCpu } from '../core/cpuset.ts';
 import { IrqkitError, toIrqkitError } from '../core/errors.ts';
 import type { Delta } from '../core/rates.ts';
 import type { AffinityOutcome, AffinityWrite, BatchResult, SystemAccess } from '../io/system.ts';
 import { readBootId } from './boot-id.ts';
-import { type IrqbalanceStatus, IrqbalanceWatch, irqbalanceWarning } from './irqbalance.ts';
+import { IrqbalanceWatch, irqbalanceWarning } from './irqbalance.ts';
 import { decidePin, type PinStatus, type PinTrigger } from './pin-watch.ts';
 import type { DesiredState, PinRecord, StateStore } from './state-store.ts';
 
@@ -37,41 +39,6 @@ interface LiveState {
   affinity: number[] | null;
   statusSince: number;
   checkedAt: number;
-}
-
-export interface PinView {
-  irq: string;
-  cpu: number;
-  name: string;
-  since: string;
-  status: PinStatus | 'unchecked';
-  detail: string | null;
-  affinity: string | null;
-  statusSince: string | null;
-  checkedAt: string | null;
-}
-
-export interface RestoreOutcome extends AffinityOutcome {
-  /** The affinity from before irqkitd's first change: what was (or would be) written back. */
-  original: number[];
-}
-
-export interface RestoreResult {
-  ok: boolean;
-  dryRun: boolean;
-  outcomes: RestoreOutcome[];
-  /** Pins removed along with the restore. */
-  unpinned: string[];
-}
-
-export interface StateHealth {
-  file: string | null;
-  pins: number;
-  originals: number;
-  /** Pins not in effect (drifted, missing, cpu-offline, mismatch, failed). */
-  notApplied: number;
-  lastSaveError: { message: string; at: string } | null;
-  loadProblem: string | null;
 }
 
 export interface PinCounters {

@@ -9,6 +9,7 @@ import type {
   NumaPolicy,
   Plan,
   PlanApplyResult,
+  SamplerHealth,
   WindowInfo,
 } from '../api/schemas.ts';
 import { formatCpuList } from '../core/cpuset.ts';
@@ -19,7 +20,7 @@ import { plan } from '../core/planner/plan.ts';
 import { type InterruptRow, rowKey, rowName, type Snapshot } from '../core/snapshot.ts';
 import { dominantCpu, planRequestFromSnapshot } from '../core/snapshot-plan.ts';
 import type { AffinityWrite, BatchResult, CpuTopology, IrqInfo, SystemAccess } from '../io/system.ts';
-import type { Sampler, SamplerHealth } from './sampler.ts';
+import type { Sampler } from './sampler.ts';
 
 export interface ServiceOptions {
   system: SystemAccess;
