@@ -4,10 +4,10 @@
  * window waits for the history before it answers.
  */
 
+import type { Health } from '../api/schemas.ts';
 import type { OptionSpec, OptionValues } from '../args/command-args.ts';
 import { stringOption } from '../args/command-args.ts';
 import { parseDuration } from '../core/duration.ts';
-import type { HealthDoc } from './api.ts';
 import type { DaemonClient } from './client.ts';
 import type { CliIo } from './io.ts';
 import { withCountdown } from './progress.ts';
@@ -50,7 +50,7 @@ export async function windowRequest<T>(
   if (!wait || io.stderrIsTTY !== true) return send(extra);
   let historyMs = windowMs;
   try {
-    const health = await client.get<HealthDoc>('/healthz');
+    const health = await client.get<Health>('/healthz');
     historyMs = (health.sampler.historySeconds ?? 0) * 1000;
   } catch {
     // The real request reports an unreachable daemon, with the right message and exit code.

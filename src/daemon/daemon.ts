@@ -3,6 +3,7 @@
  * table and one HTTP server per --listen target. `startDaemon` returns once it is listening;
  * `close()` shuts everything down in order (stop accepting, finish requests, stop sampling).
  */
+import type { OpenApiDoc } from '../api/schemas.ts';
 import { CounterTotals } from '../core/counter-totals.ts';
 import type { IrqkitError } from '../core/errors.ts';
 import type { SystemAccess } from '../io/system.ts';
@@ -40,6 +41,8 @@ export interface DaemonOptions {
   log(entry: Record<string, unknown>): void;
   /** Runs when the daemon closes (e.g. stop and remove a simulated machine). */
   onClose?: () => void;
+  /** Check every answer against the API contract (tests; see ApiServerOptions.checkResponses). */
+  checkResponses?: boolean;
 }
 
 export interface RunningDaemon {
@@ -104,7 +107,8 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     bannedIrqs: o.bannedIrqs,
     maxWaitMs: o.maxWaitMs,
   });
-  let openapi: unknown = null;
+  // Built from the route table, so after it; no request is served before either exists.
+  let openapi: OpenApiDoc | undefined;
   const routes = buildRoutes({
     service,
     version: o.version,
@@ -113,7 +117,10 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     startedAt,
     now: () => Date.now(),
     retentionMs: o.retentionMs,
-    openapi: () => openapi,
+    openapi: () => {
+      if (openapi === undefined) throw new Error('the OpenAPI document is not built yet');
+      return openapi;
+    },
     metrics: () => {
       const w = sampler.windowNow(METRICS_WINDOW_MS);
       let recent = null;
@@ -151,6 +158,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
         routes,
         readOnly: o.readOnly,
         extraHosts: o.extraHosts,
+        checkResponses: o.checkResponses === true,
         logger: (entry) => o.log({ level: 'info', ...entry }),
       });
       servers.push(api);

@@ -5,14 +5,8 @@
  * machine or a test can populate; an irqbalance in another PID namespace (a container) is not seen.
  */
 import { join } from 'node:path';
+import type { IrqbalanceStatus } from '../api/schemas.ts';
 import { listDirectory, readOptionalFile } from '../io/procfs.ts';
-
-export interface IrqbalanceStatus {
-  running: boolean;
-  pids: number[];
-  /** ISO time of the scan. */
-  checkedAt: string;
-}
 
 const PID = /^[0-9]+$/;
 

@@ -7,10 +7,10 @@
  * Counters are 64-bit totals since the daemon started, built from wrap-corrected deltas, so a
  * kernel counter wrapping at 2^32 never looks like a reset to rate().
  */
+import type { SamplerHealth } from '../api/schemas.ts';
 import type { CounterTotals } from '../core/counter-totals.ts';
 import { balanceMetrics } from '../core/metrics.ts';
 import type { MetricFamily } from '../core/metrics-text.ts';
-import type { SamplerHealth } from './sampler.ts';
 
 export interface MetricsInput {
   totals: CounterTotals;

@@ -3,11 +3,13 @@
  * every sample), applies the ones `decidePin` says to, and reports drift. Keeps each pin's live
  * status for the API, and looks for irqbalance, the usual cause of drift.
  */
+import type { PinView } from '../api/pin-schemas.ts';
+import type { IrqbalanceStatus } from '../api/schemas.ts';
 import { formatCpuList, hasCpu } from '../core/cpuset.ts';
 import { toIrqkitError } from '../core/errors.ts';
 import type { Delta } from '../core/rates.ts';
 import type { AffinityOutcome, SystemAccess } from '../io/system.ts';
-import { type IrqbalanceStatus, IrqbalanceWatch, irqbalanceWarning } from './irqbalance.ts';
+import { IrqbalanceWatch, irqbalanceWarning } from './irqbalance.ts';
 import { byIrq } from './pin-state.ts';
 import { decidePin, type PinStatus, type PinTrigger } from './pin-watch.ts';
 import type { PinRecord } from './state-store.ts';
@@ -33,18 +35,6 @@ interface LiveState {
   affinity: number[] | null;
   statusSince: number;
   checkedAt: number;
-}
-
-export interface PinView {
-  irq: string;
-  cpu: number;
-  name: string;
-  since: string;
-  status: PinStatus | 'unchecked';
-  detail: string | null;
-  affinity: string | null;
-  statusSince: string | null;
-  checkedAt: string | null;
 }
 
 /** How often the sampler's loop looks for irqbalance. */

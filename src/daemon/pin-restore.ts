@@ -3,23 +3,11 @@
  * "original", saved to the state file first, so a restore still knows it after a crash), and
  * puts originals back on request or on exit.
  */
+import type { RestoreOutcome, RestoreResult } from '../api/pin-schemas.ts';
 import { cpuSetsEqual, formatCpuList } from '../core/cpuset.ts';
 import { IrqkitError } from '../core/errors.ts';
 import type { AffinityOutcome, AffinityWrite, BatchResult, SystemAccess } from '../io/system.ts';
 import { byIrq, type PinState } from './pin-state.ts';
-
-export interface RestoreOutcome extends AffinityOutcome {
-  /** The affinity from before irqkitd's first change: what was (or would be) written back. */
-  original: number[];
-}
-
-export interface RestoreResult {
-  ok: boolean;
-  dryRun: boolean;
-  outcomes: RestoreOutcome[];
-  /** Pins removed along with the restore. */
-  unpinned: string[];
-}
 
 export interface RestoreOptions {
   irqs?: readonly string[];

@@ -1,7 +1,7 @@
 /** Routes for pins and restore: thin adapters over PinKeeper. */
+import * as P from '../api/pin-schemas.ts';
 import { IrqkitError } from '../core/errors.ts';
 import { defineRoute, type RouteSpec } from './http/route.ts';
-import * as P from './pin-schemas.ts';
 import type { PinKeeper } from './pins.ts';
 
 export interface PinRouteContext {
@@ -15,7 +15,7 @@ export function keeperOf(ctx: PinRouteContext): PinKeeper {
 }
 
 /** GET /api/v1/pins, and what the mutating pin routes answer with. */
-export function pinsDoc(keeper: PinKeeper) {
+export function pinsDoc(keeper: PinKeeper): P.PinsDoc {
   return {
     pins: keeper.views(),
     originals: keeper.originals(),
@@ -93,7 +93,7 @@ export function pinRoutes(ctx: PinRouteContext): RouteSpec[] {
           dryRun: body.dryRun ?? false,
           unpin: true,
         });
-        return { status: r.ok ? 200 : 409, body: r };
+        return r.ok ? { body: r } : { status: 409, body: r };
       },
     }),
   ];

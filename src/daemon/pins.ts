@@ -14,17 +14,15 @@
  * write succeeded; if that save fails the write is undone. So a 200 means the kernel and the disk
  * both have it, an error that neither has it.
  */
+import type { PinView, RestoreResult } from '../api/pin-schemas.ts';
+import type { IrqbalanceStatus, StateHealth } from '../api/schemas.ts';
 import { IrqkitError, toIrqkitError } from '../core/errors.ts';
 import type { Delta } from '../core/rates.ts';
 import type { BatchResult, SystemAccess } from '../io/system.ts';
-import type { IrqbalanceStatus } from './irqbalance.ts';
-import { DriftWatcher, type PinView } from './pin-drift.ts';
-import { type RestoreOptions, type RestoreResult, Restorer } from './pin-restore.ts';
-import { byIrq, PinState, type SaveHealth } from './pin-state.ts';
+import { DriftWatcher } from './pin-drift.ts';
+import { type RestoreOptions, Restorer } from './pin-restore.ts';
+import { byIrq, PinState } from './pin-state.ts';
 import type { StateStore } from './state-store.ts';
-
-/** What `restore` answers; the CLI reads it as is. */
-export type { RestoreResult };
 
 export interface PinKeeperOptions {
   /** The real system; the keeper hands out a guarded wrapper as `system`. */
@@ -36,11 +34,6 @@ export interface PinKeeperOptions {
   readOnly: boolean;
   log(entry: Record<string, unknown>): void;
   now?: () => number;
-}
-
-export interface StateHealth extends SaveHealth {
-  /** Pins not in effect (drifted, missing, cpu-offline, mismatch, failed). */
-  notApplied: number;
 }
 
 export interface PinCounters {

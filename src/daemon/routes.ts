@@ -1,4 +1,5 @@
 /** irqkitd's route table: thin adapters from HTTP to IrqService. */
+import * as S from '../api/schemas.ts';
 import { parseCpuList } from '../core/cpuset.ts';
 import { parseDuration } from '../core/duration.ts';
 import { IrqkitError } from '../core/errors.ts';
@@ -7,8 +8,7 @@ import type { BatchResult as BatchResultType } from '../io/system.ts';
 import { DASHBOARD_CONTENT_TYPE, dashboardPage } from './dashboard.ts';
 import { defineRoute, type RouteSpec } from './http/route.ts';
 import { keeperOf, type PinRouteContext, pinRoutes } from './pin-routes.ts';
-import * as S from './schemas.ts';
-import type { IrqService, NumaPolicy, PlanQuery } from './service.ts';
+import type { IrqService, PlanQuery } from './service.ts';
 
 export interface RouteContext extends PinRouteContext {
   service: IrqService;
@@ -17,7 +17,7 @@ export interface RouteContext extends PinRouteContext {
   startedAt: number;
   now(): number;
   metrics(): MetricFamily[];
-  openapi(): unknown;
+  openapi(): S.OpenApiDoc;
   /** Retention, for window bounds. */
   retentionMs: number;
 }
@@ -39,7 +39,7 @@ function planQuery(
     window?: string;
     wait?: boolean;
     cpus?: string;
-    numa?: NumaPolicy;
+    numa?: S.NumaPolicy;
     tolerance?: number;
     timeLimit?: string;
   },
@@ -56,8 +56,8 @@ function planQuery(
 }
 
 /** A failed batch is still a complete answer: 409 with every IRQ's outcome, not a bare problem. */
-function batchResponse(result: BatchResultType & { warnings?: string[] }) {
-  return { status: result.ok ? 200 : 409, body: result };
+function batchResponse<T>(ok: boolean, body: T): { body: T } | { status: 409; body: T } {
+  return ok ? { body } : { status: 409, body };
 }
 
 /**
@@ -102,18 +102,20 @@ export function buildRoutes(ctx: RouteContext): RouteSpec[] {
       response: S.Health,
       handler: () => {
         const sampler = service.samplerHealth();
+        const keeper = keeperOf(ctx);
         const stale = sampler.lastError !== null && (sampler.lastSampleAt ?? 0) < sampler.lastError.at;
+        const status: S.Health['status'] = stale ? 'degraded' : 'ok';
         return {
           body: {
-            status: stale ? 'degraded' : 'ok',
+            status,
             version: ctx.version,
             uptimeSeconds: Math.round((ctx.now() - ctx.startedAt) / 1000),
             system: service.system.description,
             readOnly: ctx.readOnly,
             sampler,
-            ...(ctx.pins
-              ? { state: ctx.pins.health(), irqbalance: ctx.pins.irqbalance(), warnings: ctx.pins.warnings() }
-              : {}),
+            state: keeper.health(),
+            irqbalance: keeper.irqbalance(),
+            warnings: keeper.warnings(),
           },
         };
       },
@@ -144,7 +146,7 @@ export function buildRoutes(ctx: RouteContext): RouteSpec[] {
       summary: 'The latest /proc/interrupts snapshot, named rows included (format=text: the raw file)',
       tags: ['interrupts'],
       query: S.InterruptsQuery,
-      response: S.Snapshot,
+      response: S.InterruptsDoc,
       produces: ['application/json', 'text/plain; charset=utf-8'],
       handler: ({ query }) => {
         const cur = service.interrupts();
@@ -225,7 +227,7 @@ export function buildRoutes(ctx: RouteContext): RouteSpec[] {
       tags: ['affinity'],
       params: S.IrqParam,
       body: S.AffinityBody,
-      response: S.Outcome,
+      response: S.SetAffinityResult,
       errors: [
         'IRQ_ERR_UNKNOWN_IRQ',
         'IRQ_ERR_UNKNOWN_CPU',
@@ -267,7 +269,7 @@ export function buildRoutes(ctx: RouteContext): RouteSpec[] {
       handler: ({ body }) => {
         const result = service.applyBatch(body.assignments, body.dryRun ?? false);
         const warnings = persisted(ctx, result, body.persist);
-        return batchResponse(warnings.length > 0 ? { ...result, warnings } : result);
+        return batchResponse(result.ok, warnings.length > 0 ? { ...result, warnings } : result);
       },
     }),
     defineRoute({
@@ -310,10 +312,10 @@ export function buildRoutes(ctx: RouteContext): RouteSpec[] {
       handler: async ({ body, signal }) => {
         const r = await service.applyPlan(planQuery(body, ctx.retentionMs), body.dryRun ?? false, signal);
         const warnings = persisted(ctx, r.result, body.persist);
-        return {
-          status: r.result.ok ? 200 : 409,
-          body: warnings.length > 0 ? { ...r, result: { ...r.result, warnings } } : r,
-        };
+        return batchResponse(
+          r.result.ok,
+          warnings.length > 0 ? { ...r, result: { ...r.result, warnings } } : r,
+        );
       },
     }),
     ...pinRoutes(ctx),

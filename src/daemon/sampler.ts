@@ -3,6 +3,7 @@
  * that history at once; only when the daemon has run for less time than the window does a
  * query wait (up to a limit), or answer with what there is when the caller says wait=false.
  */
+import type { SamplerHealth } from '../api/schemas.ts';
 import { IrqkitError } from '../core/errors.ts';
 import { DeltaHistory, sparseInterval, type WindowSnapshot } from '../core/history.ts';
 import { parseInterrupts } from '../core/parse-interrupts.ts';
@@ -32,14 +33,6 @@ export interface SamplerOptions {
   /** Called with each interval's wrap-corrected delta, e.g. to keep 64-bit totals for /metrics. */
   onDelta?(delta: Delta): void;
   onError?(error: IrqkitError): void;
-}
-
-export interface SamplerHealth {
-  samples: number;
-  lastSampleAt: number | null;
-  lastError: { code: string; message: string; at: number } | null;
-  historySeconds: number;
-  storedCounters: number;
 }
 
 export class Sampler {

@@ -2,24 +2,33 @@
  * What irqkitd does, independent of HTTP: distribution over a window, IRQ details, affinity
  * writes and plans. Route handlers are thin adapters over this, so tests can drive it directly.
  */
+import type {
+  CpuSummary,
+  Distribution,
+  IrqDetails,
+  NumaPolicy,
+  Plan,
+  PlanApplyResult,
+  SamplerHealth,
+  WindowInfo,
+} from '../api/schemas.ts';
 import { formatCpuList } from '../core/cpuset.ts';
 import type { WindowSnapshot } from '../core/history.ts';
 import {
   classifyIrqs,
   classNotes,
   type IrqFacts,
-  type NumaPolicy,
   planConstraints,
   plannedCpus,
 } from '../core/irq-classes.ts';
-import { type BalanceMetrics, balanceMetrics } from '../core/metrics.ts';
-import { type PlanResult, plan } from '../core/planner/plan.ts';
+import { balanceMetrics } from '../core/metrics.ts';
+import { plan } from '../core/planner/plan.ts';
 import { type InterruptRow, rowKey, rowName, type Snapshot } from '../core/snapshot.ts';
 import { dominantCpu, planRequestFromSnapshot } from '../core/snapshot-plan.ts';
 import type { AffinityWrite, BatchResult, CpuTopology, IrqInfo, SystemAccess } from '../io/system.ts';
-import type { Sampler, SamplerHealth } from './sampler.ts';
+import type { Sampler } from './sampler.ts';
 
-/** Defined with the classification in core; the routes read it from the service. */
+/** The wire type (the same words as the classification's in core); the routes read it from here. */
 export type { NumaPolicy };
 
 export interface ServiceOptions {
@@ -29,14 +38,6 @@ export interface ServiceOptions {
   bannedIrqs: ReadonlySet<string>;
   /** The longest a window query may wait for history, in ms. */
   maxWaitMs: number;
-}
-
-export interface WindowInfo {
-  start: string;
-  end: string;
-  seconds: number;
-  complete: boolean;
-  requestedSeconds: number;
 }
 
 function windowInfo(w: WindowSnapshot, requestedMs: number): WindowInfo {
@@ -76,7 +77,7 @@ export class IrqService {
     return this.o.sampler.window(ms, { wait, maxWaitMs: this.o.maxWaitMs, ...(signal ? { signal } : {}) });
   }
 
-  async distribution(ms: number, wait: boolean, signal?: AbortSignal) {
+  async distribution(ms: number, wait: boolean, signal?: AbortSignal): Promise<Distribution> {
     const w = await this.window(ms, wait, signal);
     const s = w.snapshot;
     const cpuTotals = new Array<number>(s.cpus.length).fill(0);
@@ -121,7 +122,7 @@ export class IrqService {
     };
   }
 
-  async cpus(ms: number, wait: boolean, signal?: AbortSignal) {
+  async cpus(ms: number, wait: boolean, signal?: AbortSignal): Promise<CpuSummary> {
     const d = await this.distribution(ms, wait, signal);
     return { window: d.window, cpus: d.cpuTotals, total: d.total, ratePerSecond: d.ratePerSecond };
   }
@@ -195,7 +196,7 @@ export class IrqService {
    * decided by `plannedCpus` and `classifyIrqs` (core/irq-classes.ts); here the facts are read
    * (managed IRQs probed first when the plan is going to be applied).
    */
-  async plan(request: PlanQuery, signal?: AbortSignal): Promise<DaemonPlan> {
+  async plan(request: PlanQuery, signal?: AbortSignal): Promise<Plan> {
     const w = await this.window(request.windowMs, request.wait, signal);
     const topo = this.o.system.topology();
     const cpus = plannedCpus({
@@ -309,7 +310,7 @@ export class IrqService {
     request: PlanQuery,
     dryRun: boolean,
     signal?: AbortSignal,
-  ): Promise<{ plan: DaemonPlan; result: BatchResult }> {
+  ): Promise<PlanApplyResult & { result: BatchResult }> {
     // A plan that is going to be written first learns which IRQs the kernel manages, so the
     // batch does not fail on them; a dry run must not write at all, so it does not probe.
     const p = await this.plan({ ...request, probeManaged: !dryRun }, signal);
@@ -321,7 +322,7 @@ function isOnly(mask: readonly number[] | undefined, cpu: number): boolean {
   return mask !== undefined && mask.length === 1 && mask[0] === cpu;
 }
 
-function describeTopology(t: CpuTopology) {
+function describeTopology(t: CpuTopology): Plan['topology'] {
   return {
     online: formatCpuList(t.online),
     isolated: formatCpuList(t.isolated),
@@ -339,48 +340,4 @@ export interface PlanQuery {
   numa: NumaPolicy;
   timeLimitMs?: number;
   tolerance?: number;
-}
-
-export interface IrqDetails {
-  irq: string;
-  name: string;
-  chip: string | null;
-  hwirq: string | null;
-  device: IrqInfo['device'];
-  affinity: string;
-  effectiveAffinity: string | null;
-  node: number | null;
-  affinityHint: string | null;
-  managed: boolean | null;
-  banned: boolean;
-  ratePerSecond: number;
-  rateWindowSeconds: number;
-  total: number;
-}
-
-export interface DaemonPlan {
-  window: WindowInfo;
-  cpus: number[];
-  numa: NumaPolicy;
-  assignments: Array<{
-    irq: string;
-    name: string;
-    load: number;
-    current: number | null;
-    cpu: number;
-    moved: boolean;
-    fixed: boolean;
-    allowed?: string;
-  }>;
-  moves: AffinityWrite[];
-  /** IRQs that stay on their CPU but whose mask allows others: apply narrows them to it. */
-  pins: AffinityWrite[];
-  before: { cpus: Array<{ cpu: number; load: number }>; metrics: BalanceMetrics };
-  after: { cpus: PlanResult['cpus']; metrics: PlanResult['metrics'] };
-  idle: string[];
-  method: PlanResult['method'];
-  baselines: PlanResult['baselines'];
-  search: PlanResult['search'];
-  notes: string[];
-  topology: ReturnType<typeof describeTopology>;
 }

@@ -1,20 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { IrqDetails, IrqList } from '../../src/api/schemas.ts';
 import { assertOneLineError, cells, getJson, type Irqkit, irqkitAt, rowOf } from '../helpers/client-cli.ts';
 import { type DaemonProcess, simArgs, startDaemon } from '../helpers/daemon-process.ts';
 import { after, before } from '../helpers/node-test-hooks.ts';
-
-interface IrqDetails {
-  irq: string;
-  name: string;
-  device: { name: string; numaNode: number | null; localCpus: number[] | null } | null;
-  affinity: string;
-  effectiveAffinity: string | null;
-  node: number | null;
-  managed: boolean | null;
-  banned: boolean;
-  ratePerSecond: number;
-}
 
 describe('irqkit irqs and irqkit irq against a real irqkitd', () => {
   let d: DaemonProcess;
@@ -32,7 +21,7 @@ describe('irqkit irqs and irqkit irq against a real irqkitd', () => {
   it('irqs: one row per IRQ with device, node, affinity, effective affinity and flags from the daemon', async () => {
     const r = irqkit(['irqs']);
     assert.equal(r.code, 0, r.stderr);
-    const { irqs } = await getJson<{ irqs: IrqDetails[] }>(d, '/api/v1/irqs');
+    const { irqs } = await getJson<IrqList>(d, '/api/v1/irqs');
     assert.equal(irqs.length, 21);
     assert.deepEqual(cells(r.stdout.split('\n')[0] ?? ''), [
       'IRQ',
@@ -68,7 +57,7 @@ describe('irqkit irqs and irqkit irq against a real irqkitd', () => {
       .map((l) => l.trim().split(/\s+/)[0]);
     assert.equal(rows.length, 3, r.stdout);
     // eth0-TxRx-2 carries the most on this seed, by far (see the daemon's own rates).
-    const { irqs } = await getJson<{ irqs: IrqDetails[] }>(d, '/api/v1/irqs');
+    const { irqs } = await getJson<IrqList>(d, '/api/v1/irqs');
     const busiest = [...irqs].sort((a, b) => b.ratePerSecond - a.ratePerSecond)[0]?.irq;
     assert.equal(rows[0], busiest);
     assert.match(r.stdout, /3 of 21 IRQs \(the busiest\)/);
@@ -78,7 +67,7 @@ describe('irqkit irqs and irqkit irq against a real irqkitd', () => {
   it('irqs --json prints the daemon list', () => {
     const r = irqkit(['irqs', '--json']);
     assert.equal(r.code, 0, r.stderr);
-    const j = JSON.parse(r.stdout) as { irqs: IrqDetails[] };
+    const j = JSON.parse(r.stdout) as IrqList;
     assert.equal(j.irqs.length, 21);
     assert.equal(j.irqs.find((i) => i.irq === '43')?.banned, true);
   });

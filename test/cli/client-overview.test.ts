@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { Distribution, InterruptsDoc } from '../../src/api/schemas.ts';
 import { fitColumns, formatCompact } from '../../src/cli/render/grid.ts';
 import {
   assertOneLineError,
@@ -12,26 +13,6 @@ import {
 } from '../helpers/client-cli.ts';
 import { type DaemonProcess, simArgs, startDaemon } from '../helpers/daemon-process.ts';
 import { after, before } from '../helpers/node-test-hooks.ts';
-
-interface Row {
-  label: string;
-  numeric: boolean;
-  occurrence: number;
-  counts: number[];
-  total: number;
-}
-interface InterruptsDoc {
-  at: string;
-  cpus: number[];
-  rows: Row[];
-}
-interface DistributionDoc {
-  window: { seconds: number; requestedSeconds: number; complete: boolean };
-  cpus: number[];
-  irqs: Array<{ irq: string; perCpu: number[]; total: number }>;
-  named: Array<{ row: string }>;
-  cpuTotals: Array<{ cpu: number; interrupts: number }>;
-}
 
 /** The header line of the grid and the column index of each header cell. */
 function header(text: string): string[] {
@@ -161,13 +142,13 @@ describe('irqkit overview against a real irqkitd', () => {
   it('--window shows the interrupts of the window, matching /api/v1/distribution', async () => {
     const r = irqkit(['overview', '--window', '1s', '--json']);
     assert.equal(r.code, 0, r.stderr);
-    const j = JSON.parse(r.stdout) as DistributionDoc;
+    const j = JSON.parse(r.stdout) as Distribution;
     assert.equal(j.window.requestedSeconds, 1);
     assert.equal(j.irqs.length, 21);
     const text = irqkit(['overview', '--window', '1s'], { COLUMNS: '250' });
     assert.equal(text.code, 0, text.stderr);
     assert.match(text.stdout, /^Interrupts from \S+Z to \S+Z \(\d\.\d\d s\)$/m);
-    const dist = await getJson<DistributionDoc>(d, '/api/v1/distribution?window=1s');
+    const dist = await getJson<Distribution>(d, '/api/v1/distribution?window=1s');
     // Windows move between two reads; a 1 s window of a 40,000/s queue differs by a few percent.
     const printed = num(cells(rowOf(text.stdout, '26') ?? '')[1]);
     const expected = dist.irqs.find((x) => x.irq === '26')?.perCpu[0] ?? 0;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { CpuSummary } from '../../src/api/schemas.ts';
 import type { CliIo } from '../../src/cli/io.ts';
 import { run } from '../../src/cli/main.ts';
 import {
@@ -13,13 +14,6 @@ import {
 } from '../helpers/client-cli.ts';
 import { type DaemonProcess, simArgs, startDaemon } from '../helpers/daemon-process.ts';
 import { after, before } from '../helpers/node-test-hooks.ts';
-
-interface CpuSummary {
-  window: { start: string; end: string; seconds: number; complete: boolean; requestedSeconds: number };
-  cpus: Array<{ cpu: number; interrupts: number; share: number; ratePerSecond: number }>;
-  total: number;
-  ratePerSecond: number;
-}
 
 /** An in-process CliIo whose stderr may claim to be a terminal, to watch the countdown. */
 function ttyIo(url: string, stderrIsTTY = true): CliIo & { out: string; err: string } {

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Distribution } from '../../src/cli/api.ts';
+import type { Distribution } from '../../src/api/schemas.ts';
 import {
   runTop,
   type SampleSource,

@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import type { Distribution, WindowInfo } from '../../src/api/schemas.ts';
 import {
   artifactPath,
   browserSkip,
@@ -20,20 +21,6 @@ import { after, before } from '../helpers/node-test-hooks.ts';
 
 const skip = browserSkip();
 
-interface WindowInfo {
-  start: string;
-  end: string;
-  seconds: number;
-  complete: boolean;
-  requestedSeconds: number;
-}
-interface Distribution {
-  window: WindowInfo;
-  cpus: number[];
-  irqs: Array<{ irq: string; name: string; perCpu: number[]; total: number; ratePerSecond: number }>;
-  cpuTotals: Array<{ cpu: number; ratePerSecond: number; share: number }>;
-  ratePerSecond: number;
-}
 /** window.irqkitDashboard.snapshot() */
 interface Snapshot {
   seq: number;

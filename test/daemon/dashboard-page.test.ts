@@ -33,7 +33,9 @@ function routes() {
     startedAt: 0,
     now: () => 0,
     metrics: () => [],
-    openapi: () => null,
+    openapi: () => {
+      throw new Error('this route table is only listed, never served');
+    },
     retentionMs: 60_000,
   });
 }

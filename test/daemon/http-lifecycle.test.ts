@@ -214,6 +214,7 @@ describe('irqkitd HTTP server lifecycle', () => {
         ],
         readOnly: false,
         shutdownTimeoutMs: 50,
+        checkResponses: true,
       });
       const endpoint = await hung.listen({ host: '127.0.0.1', port: 0 });
       const pending = send(endpoint, { path: '/hang' });

@@ -115,6 +115,7 @@ describe('irqkitd handler contract at run time', () => {
           path: '/r',
           operationId: 'r',
           response: Type.Object({ n: Type.Integer() }, { additionalProperties: false }),
+          errors: ['IRQ_ERR_UNKNOWN_IRQ'],
           handler,
         }),
       ],
@@ -161,5 +162,13 @@ describe('irqkitd handler contract at run time', () => {
       throw new IrqkitError('IRQ_ERR_UNKNOWN_IRQ', 'no IRQ 7');
     });
     assert.deepEqual([code, text], [404, 'IRQ_ERR_UNKNOWN_IRQ']);
+  });
+
+  it('with checkResponses, turns an error the route does not document into 500 IRQ_ERR_INTERNAL', async () => {
+    const managed = () => {
+      throw new IrqkitError('IRQ_ERR_MANAGED', 'kernel-managed');
+    };
+    assert.deepEqual(await status(managed), [500, 'IRQ_ERR_INTERNAL']);
+    assert.deepEqual(await status(managed, false), [409, 'IRQ_ERR_MANAGED']);
   });
 });

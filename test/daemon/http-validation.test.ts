@@ -1,28 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { Problem } from '../../src/api/problem.ts';
 import { ERROR_CODES } from '../../src/core/errors.ts';
-import { ProblemSchema } from '../../src/daemon/http/problem.ts';
 import { type DummyServer, startDummy } from '../helpers/dummy-routes.ts';
 import { type HttpResponse, send } from '../helpers/http.ts';
 import { after, before } from '../helpers/node-test-hooks.ts';
 
-interface ProblemBody {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  code: string;
-  errors?: Array<{ path: string; message: string }>;
-  [k: string]: unknown;
-}
-
-const problemCheck = TypeCompiler.Compile(ProblemSchema);
+const problemCheck = TypeCompiler.Compile(Problem);
 
 /** Asserts the RFC 7807 shape, the catalogue's status for the code, and returns the body. */
-function problem(r: HttpResponse, code: keyof typeof ERROR_CODES): ProblemBody {
+function problem(r: HttpResponse, code: keyof typeof ERROR_CODES): Problem {
   assert.equal(r.headers['content-type'], 'application/problem+json', r.text);
-  const body = r.json<ProblemBody>();
+  const body = r.json<Problem>();
   assert.ok(problemCheck.Check(body), `not a problem document: ${r.text}`);
   assert.equal(body.code, code, r.text);
   assert.equal(body.status, ERROR_CODES[code].status);

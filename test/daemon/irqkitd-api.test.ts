@@ -9,6 +9,20 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
+import type {
+  BatchResult,
+  CpuSummary,
+  CpuTotal,
+  Distribution,
+  Health,
+  InterruptsDoc,
+  IrqDetails,
+  IrqList,
+  OpenApiDoc,
+  Plan,
+  PlanApplyResult,
+  SetAffinityResult,
+} from '../../src/api/schemas.ts';
 import { METRICS_CONTENT_TYPE } from '../../src/core/metrics-text.ts';
 import { parseInterrupts } from '../../src/core/parse-interrupts.ts';
 import { openApiPath } from '../../src/daemon/http/route.ts';
@@ -21,104 +35,6 @@ import { after, before } from '../helpers/node-test-hooks.ts';
 
 const SPEC = '8cpu,2node';
 const CPUS = [0, 1, 2, 3, 4, 5, 6, 7];
-
-interface WindowInfo {
-  start: string;
-  end: string;
-  seconds: number;
-  complete: boolean;
-  requestedSeconds: number;
-}
-interface CpuTotal {
-  cpu: number;
-  interrupts: number;
-  share: number;
-  ratePerSecond: number;
-}
-interface Distribution {
-  window: WindowInfo;
-  cpus: number[];
-  irqs: Array<{
-    irq: string;
-    name: string;
-    chip: string | null;
-    perCpu: number[];
-    total: number;
-    ratePerSecond: number;
-  }>;
-  named: Array<{
-    row: string;
-    description: string;
-    perCpu: number[] | null;
-    total: number;
-    ratePerSecond: number;
-  }>;
-  cpuTotals: CpuTotal[];
-  total: number;
-  ratePerSecond: number;
-}
-interface IrqDetails {
-  irq: string;
-  name: string;
-  chip: string | null;
-  hwirq: string | null;
-  device: { name: string; path: string; numaNode: number | null; localCpus: number[] | null } | null;
-  affinity: string;
-  effectiveAffinity: string | null;
-  node: number | null;
-  affinityHint: string | null;
-  managed: boolean | null;
-  banned: boolean;
-  ratePerSecond: number;
-  rateWindowSeconds: number;
-  total: number;
-}
-interface Outcome {
-  irq: string;
-  cpu: number;
-  ok: boolean;
-  previous: number[];
-  affinity: number[];
-  effective: number[] | null;
-  pending: boolean;
-  rolledBack: boolean;
-  error?: { code: string; message: string; errno?: string };
-}
-interface BatchResult {
-  ok: boolean;
-  dryRun: boolean;
-  rolledBack: boolean;
-  outcomes: Outcome[];
-}
-interface Metrics {
-  makespan: number;
-  lowerBound: number;
-  peakToAverage: number;
-  spread: number;
-  total: number;
-  [k: string]: unknown;
-}
-interface Plan {
-  window: WindowInfo;
-  cpus: number[];
-  numa: string;
-  assignments: Array<{
-    irq: string;
-    name: string;
-    load: number;
-    current: number | null;
-    cpu: number;
-    moved: boolean;
-    fixed: boolean;
-    allowed?: string;
-  }>;
-  moves: Array<{ irq: string; cpu: number }>;
-  before: { cpus: Array<{ cpu: number; load: number }>; metrics: Metrics };
-  after: { cpus: Array<{ cpu: number; load: number; share: number }>; metrics: Metrics };
-  idle: string[];
-  method: string;
-  notes: string[];
-}
 
 /** Every response of this file, to check at the end that none carried a CORS header. */
 const seen: HttpResponse[] = [];
@@ -174,7 +90,9 @@ function routeTable(): string[] {
     startedAt: 0,
     now: () => 0,
     metrics: () => [],
-    openapi: () => null,
+    openapi: () => {
+      throw new Error('this route table is only listed, never served');
+    },
     retentionMs: 60_000,
   });
   return routes.map((r) => `${r.method} ${openApiPath(r.path)}`).sort();
@@ -248,14 +166,7 @@ describe('irqkitd API on a simulated machine (real daemon process, loopback HTTP
     });
 
     it('GET /healthz: ok, version, the simulated system, sampler running', async () => {
-      const h = await getJson<{
-        status: string;
-        version: string;
-        uptimeSeconds: number;
-        system: string;
-        readOnly: boolean;
-        sampler: { samples: number; lastError: unknown };
-      }>(d, '/healthz');
+      const h = await getJson<Health>(d, '/healthz');
       assert.equal(h.status, 'ok');
       assert.equal(typeof h.version, 'string');
       assert.ok(h.version.length > 0);
@@ -268,11 +179,7 @@ describe('irqkitd API on a simulated machine (real daemon process, loopback HTTP
     });
 
     it('GET /openapi.json: an OpenAPI 3.1 document listing exactly the routes of the route table', async () => {
-      const doc = await getJson<{
-        openapi: string;
-        info: { title: string; version: string };
-        paths: Record<string, Record<string, { operationId: string; responses: Record<string, unknown> }>>;
-      }>(d, '/openapi.json');
+      const doc = await getJson<OpenApiDoc>(d, '/openapi.json');
       assert.equal(doc.openapi, '3.1.0');
       assert.equal(doc.info.title, 'irqkitd');
       const documented = Object.entries(doc.paths)
@@ -342,12 +249,7 @@ describe('irqkitd API on a simulated machine (real daemon process, loopback HTTP
     });
 
     it('GET /api/v1/interrupts: the latest snapshot as JSON, and ?format=text the file itself', async () => {
-      const json = await getJson<{
-        at: string;
-        cpus: number[];
-        rows: Array<{ label: string; numeric: boolean; counts: number[]; total: number; actions?: string[] }>;
-        warnings: unknown[];
-      }>(d, '/api/v1/interrupts');
+      const json = await getJson<InterruptsDoc>(d, '/api/v1/interrupts');
       assert.ok(Number.isFinite(Date.parse(json.at)));
       assert.deepEqual(json.cpus, CPUS);
       assert.deepEqual(json.warnings, []);
@@ -367,7 +269,7 @@ describe('irqkitd API on a simulated machine (real daemon process, loopback HTTP
         parsed.rows.map((r) => r.label),
         json.rows.map((r) => r.label),
       );
-      const formatJson = await getJson<{ cpus: number[] }>(d, '/api/v1/interrupts?format=json');
+      const formatJson = await getJson<InterruptsDoc>(d, '/api/v1/interrupts?format=json');
       assert.deepEqual(formatJson.cpus, CPUS);
     });
 
@@ -385,10 +287,7 @@ describe('irqkitd API on a simulated machine (real daemon process, loopback HTTP
     });
 
     it('GET /api/v1/cpus?window=1s: per-CPU interrupts, shares and rates over the window', async () => {
-      const c = await getJson<{ window: WindowInfo; cpus: CpuTotal[]; total: number; ratePerSecond: number }>(
-        d,
-        '/api/v1/cpus?window=1s',
-      );
+      const c = await getJson<CpuSummary>(d, '/api/v1/cpus?window=1s');
       assert.equal(c.window.complete, true);
       assert.equal(c.window.requestedSeconds, 1);
       assert.deepEqual(
@@ -407,7 +306,7 @@ describe('irqkitd API on a simulated machine (real daemon process, loopback HTTP
     });
 
     it('GET /api/v1/irqs and /api/v1/irqs/{irq}: devices, NUMA nodes and managed NVMe queues', async () => {
-      const list = await getJson<{ irqs: IrqDetails[] }>(d, '/api/v1/irqs');
+      const list = await getJson<IrqList>(d, '/api/v1/irqs');
       for (const irq of list.irqs) byName.set(irq.name, irq);
       const numbers = list.irqs.map((i) => Number(i.irq));
       assert.deepEqual(
@@ -463,7 +362,7 @@ describe('irqkitd API on a simulated machine (real daemon process, loopback HTTP
       assert.equal(d.irqFile(irq, 'smp_affinity_list'), '0');
       const res = await call(d, { method: 'PUT', path: `/api/v1/irqs/${irq}/affinity`, json: { cpu: 2 } });
       assert.equal(res.status, 200, res.text);
-      const o = res.json<Outcome>();
+      const o = res.json<SetAffinityResult>();
       assert.equal(o.irq, irq);
       assert.equal(o.cpu, 2);
       assert.equal(o.ok, true);
@@ -603,7 +502,7 @@ describe('irqkitd API on a simulated machine (real daemon process, loopback HTTP
     });
 
     it('GET /api/v1/plan?window=1s: CPU 0 carries nearly everything before; the plan moves IRQs off it', async () => {
-      const cpus = await getJson<{ cpus: CpuTotal[] }>(d, '/api/v1/cpus?window=1s');
+      const cpus = await getJson<CpuSummary>(d, '/api/v1/cpus?window=1s');
       const top = busiest(cpus.cpus);
       assert.equal(top.cpu, 0);
       assert.ok(top.share > 0.8, `CPU 0 carries ${top.share} of all interrupts before balancing`);
@@ -644,7 +543,7 @@ describe('irqkitd API on a simulated machine (real daemon process, loopback HTTP
         json: { window: '1s', dryRun: true },
       });
       assert.equal(res.status, 200, res.text);
-      const r = res.json<{ plan: Plan; result: BatchResult }>();
+      const r = res.json<PlanApplyResult>();
       assert.equal(r.result.dryRun, true);
       assert.equal(r.result.ok, true);
       assert.equal(r.result.outcomes.length, r.plan.moves.length);
@@ -655,7 +554,7 @@ describe('irqkitd API on a simulated machine (real daemon process, loopback HTTP
       const res = await call(d, { method: 'POST', path: '/api/v1/plan/apply', json: { window: '1s' } });
       appliedAt = Date.now();
       assert.equal(res.status, 200, res.text);
-      const r = res.json<{ plan: Plan; result: BatchResult }>();
+      const r = res.json<PlanApplyResult>();
       assert.equal(r.result.ok, true);
       assert.equal(r.result.dryRun, false);
       assert.ok(r.plan.moves.length > 0);
@@ -667,10 +566,7 @@ describe('irqkitd API on a simulated machine (real daemon process, loopback HTTP
 
       // Measure a whole window that starts after the simulated kernel rerouted the IRQs.
       await sleep(1_400);
-      const after = await getJson<{ window: WindowInfo; cpus: CpuTotal[]; total: number }>(
-        d,
-        '/api/v1/cpus?window=1s',
-      );
+      const after = await getJson<CpuSummary>(d, '/api/v1/cpus?window=1s');
       assert.ok(Date.parse(after.window.start) > appliedAt + 150, 'the window starts after the moves');
       const predicted = r.plan.after.metrics;
       const predictedShare = predicted.makespan / predicted.total;

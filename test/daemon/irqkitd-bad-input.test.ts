@@ -11,17 +11,11 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import type { BatchResult, Distribution, IrqDetails, IrqList } from '../../src/api/schemas.ts';
 import { corsHeaders, expectProblem } from '../helpers/api-assert.ts';
 import { type DaemonProcess, simArgs, sleep, startDaemon } from '../helpers/daemon-process.ts';
 import { type HttpRequest, type HttpResponse, rawJsonBody, sendRaw } from '../helpers/http.ts';
 import { after, before } from '../helpers/node-test-hooks.ts';
-
-interface BatchResult {
-  ok: boolean;
-  dryRun: boolean;
-  rolledBack: boolean;
-  outcomes: Array<{ irq: string; cpu: number; ok: boolean; error?: { code: string } }>;
-}
 
 /** Every response of this file, for the CORS check at the end. */
 const seen: HttpResponse[] = [];
@@ -66,9 +60,7 @@ describe('irqkitd refuses bad input with stable problem codes (real daemon proce
       startDaemon(simArgs('8cpu,2node', ['--read-only'])),
     ]);
     port = (d.endpoint as { port: number }).port;
-    const list = (await call({ path: '/api/v1/irqs' })).json<{
-      irqs: Array<{ irq: string; name: string }>;
-    }>();
+    const list = (await call({ path: '/api/v1/irqs' })).json<IrqList>();
     const named = (name: string): string => {
       const irq = list.irqs.find((i) => i.name === name)?.irq;
       assert.ok(irq, `the simulated machine has ${name}`);
@@ -494,16 +486,13 @@ describe('irqkitd refuses bad input with stable problem codes (real daemon proce
       // Exactly the retention is allowed; without waiting the answer says it is incomplete.
       const ok = await call({ path: '/api/v1/distribution?window=5s&wait=false' });
       assert.equal(ok.status, 200, ok.text);
-      const w = ok.json<{ window: { complete: boolean; requestedSeconds: number } }>().window;
+      const w = ok.json<Distribution>().window;
       assert.equal(w.requestedSeconds, 5);
       assert.equal(typeof w.complete, 'boolean');
     });
 
     it('GET /api/v1/irqs still reports rates when --retention is shorter than its 10 s rate window', async () => {
-      const one = (await call({ path: `/api/v1/irqs/${movable2}` })).json<{
-        ratePerSecond: number;
-        rateWindowSeconds: number;
-      }>();
+      const one = (await call({ path: `/api/v1/irqs/${movable2}` })).json<IrqDetails>();
       assert.ok(one.rateWindowSeconds > 0, `rateWindowSeconds ${one.rateWindowSeconds}`);
       assert.ok(
         one.ratePerSecond > 0,
@@ -678,9 +667,7 @@ describe('irqkitd refuses bad input with stable problem codes (real daemon proce
 
   describe('--read-only', () => {
     it('refuses PUT and POST with 403 IRQ_ERR_READ_ONLY (dry runs too) and writes nothing', async () => {
-      const irqs = (await call({ path: '/api/v1/irqs' }, ro)).json<{
-        irqs: Array<{ irq: string; name: string }>;
-      }>();
+      const irqs = (await call({ path: '/api/v1/irqs' }, ro)).json<IrqList>();
       const eth = irqs.irqs.find((i) => i.name === 'eth0-TxRx-0')?.irq as string;
       const before = ro.irqFile(eth, 'smp_affinity_list');
       const writes: HttpRequest[] = [

@@ -10,6 +10,15 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import type { PinsDoc } from '../../src/api/pin-schemas.ts';
+import type {
+  BatchResult,
+  CpuSummary,
+  Distribution,
+  Health,
+  Plan,
+  PlanApplyResult,
+} from '../../src/api/schemas.ts';
 import type { SystemAccess } from '../../src/io/system.ts';
 import { defaultSimSpec, type SimSpec } from '../../src/sim/spec.ts';
 import { expectProblem } from '../helpers/api-assert.ts';
@@ -29,30 +38,12 @@ import {
 const SPEC: SimSpec = { ...defaultSimSpec(8), noise: 0 };
 const TOTAL_RATE = SPEC.devices.reduce((a, d) => a + d.rate, 0);
 
-interface Outcome {
-  irq: string;
-  ok: boolean;
-  rolledBack: boolean;
-  affinity: number[];
-  error?: { code: string; message: string };
-}
-interface Batch {
-  ok: boolean;
-  rolledBack: boolean;
-  outcomes: Outcome[];
-}
-interface PinsDoc {
-  pins: Array<{ irq: string; cpu: number; status: string; affinity: string | null; detail: string | null }>;
-  originals: Array<{ irq: string; affinity: string }>;
-  state: { lastSaveError: { message: string } | null };
-  warnings: string[];
-}
-interface Health {
-  status: string;
-  sampler: { lastError: { code: string; message: string } | null; samples: number };
-  state: { lastSaveError: unknown };
-  warnings: string[];
-}
+/** Log lines of a crashed request, or of an answer the response check refused. */
+const CONTRACT_BREACHES = new Set([
+  'handler failed',
+  'request handling failed',
+  'error answer breaks the API contract',
+]);
 
 async function json<T>(d: InProcessDaemon, path: string): Promise<T> {
   const r = await d.request({ path });
@@ -107,8 +98,8 @@ async function withDaemon(
     d = await inProcessDaemon(m, { ...rest, ...(system ? { system: system(m) } : {}) });
     await fn(d, m);
     assert.ok(
-      !d.logs.some((e) => e.msg === 'handler failed' || e.msg === 'request handling failed'),
-      'no request crashed inside the daemon',
+      !d.logs.some((e) => CONTRACT_BREACHES.has(String(e.msg))),
+      'no request crashed inside the daemon or broke the API contract',
     );
   } finally {
     await d?.close();
@@ -137,7 +128,7 @@ describe('irqkitd faults (simulated machine, daemon in process)', { concurrency:
           persist: true,
         });
         assert.equal(r.status, 409, r.text);
-        const b = r.json<Batch>();
+        const b = r.json<BatchResult>();
         assert.equal(b.ok, false);
         assert.equal(b.rolledBack, true);
         assert.deepEqual(
@@ -181,7 +172,7 @@ describe('irqkitd faults (simulated machine, daemon in process)', { concurrency:
         const before = Object.fromEntries(m.irqs.map((i) => [String(i.irq), affinity(m, String(i.irq))]));
         const r = await post(d, '/api/v1/plan/apply', { window: '1s' });
         assert.equal(r.status, 409, r.text);
-        const body = r.json<{ plan: { moves: Array<{ irq: string }> }; result: Batch }>();
+        const body = r.json<PlanApplyResult>();
         assert.ok(vanished !== '', 'the fault fired');
         const codes = new Map(body.result.outcomes.map((o) => [o.irq, o.error?.code]));
         assert.equal(codes.get(vanished), 'IRQ_ERR_UNKNOWN_IRQ');
@@ -194,7 +185,7 @@ describe('irqkitd faults (simulated machine, daemon in process)', { concurrency:
         }
         const again = await post(d, '/api/v1/plan/apply', { window: '1s' });
         assert.equal(again.status, 200, again.text);
-        const moves = again.json<{ plan: { moves: Array<{ irq: string }> } }>().plan.moves;
+        const moves = again.json<PlanApplyResult>().plan.moves;
         assert.ok(moves.length > 0);
         assert.ok(!moves.some((mv) => mv.irq === vanished), 'the vanished IRQ is not planned');
       },
@@ -210,14 +201,14 @@ describe('irqkitd faults (simulated machine, daemon in process)', { concurrency:
       assert.equal(affinity(m, '24'), '0-2,4-7', 'the kernel broke the affinity');
       expectProblem(await put(d, '25', { cpu: 3 }), 409, 'IRQ_ERR_CPU_OFFLINE');
       const cpus = await eventually('a window without CPU 3', async () => {
-        const c = await json<{ cpus: Array<{ cpu: number }> }>(d, '/api/v1/cpus?window=1s');
+        const c = await json<CpuSummary>(d, '/api/v1/cpus?window=1s');
         return c.cpus.some((x) => x.cpu === 3) ? undefined : c;
       });
       assert.deepEqual(
         cpus.cpus.map((c) => c.cpu),
         [0, 1, 2, 4, 5, 6, 7],
       );
-      const plan = await json<{ cpus: number[] }>(d, '/api/v1/plan?window=1s');
+      const plan = await json<Plan>(d, '/api/v1/plan?window=1s');
       assert.ok(!plan.cpus.includes(3), 'plans leave the offline CPU out');
       const h = await json<Health>(d, '/healthz');
       assert.equal(h.sampler.lastError, null, 'one column fewer is not a sampling error');
@@ -301,11 +292,7 @@ describe('irqkitd faults (simulated machine, daemon in process)', { concurrency:
       }
       const h = await json<Health>(d, '/healthz');
       assert.equal(h.sampler.lastError, null);
-      const dist = await json<{
-        cpus: number[];
-        irqs: Array<{ perCpu: number[] }>;
-        cpuTotals: Array<{ cpu: number; share: number; ratePerSecond: number }>;
-      }>(d, '/api/v1/distribution?window=1s');
+      const dist = await json<Distribution>(d, '/api/v1/distribution?window=1s');
       assert.deepEqual(dist.cpus, [0, 1, 2, 3, 4, 5, 6, 7]);
       for (const r of dist.irqs) assert.equal(r.perCpu.length, dist.cpus.length);
       const shares = dist.cpuTotals.reduce((a, c) => a + c.share, 0);

@@ -10,6 +10,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import type { Distribution, IrqList } from '../../src/api/schemas.ts';
 import { expectProblem } from '../helpers/api-assert.ts';
 import { hasStackTrace } from '../helpers/cli.ts';
 import {
@@ -88,9 +89,7 @@ describe('irqkitd as a process: listening, refusing to start, stopping', { concu
         expectProblem(await send({ path }, { path: '/healthz', host }), 421, 'IRQ_ERR_HOST', host);
       }
       // Writes go through the socket too.
-      const list = (await send({ path }, { path: '/api/v1/irqs', host: null })).json<{
-        irqs: Array<{ irq: string; name: string }>;
-      }>();
+      const list = (await send({ path }, { path: '/api/v1/irqs', host: null })).json<IrqList>();
       const eth = list.irqs.find((i) => i.name === 'eth0-TxRx-0')?.irq as string;
       const put = await send(
         { path },
@@ -132,9 +131,7 @@ describe('irqkitd as a process: listening, refusing to start, stopping', { concu
         'IRQ_ERR_HOST',
       );
       // A write through one is seen through the other.
-      const irqs = (await send(tcp, { path: '/api/v1/irqs' })).json<{
-        irqs: Array<{ irq: string; name: string }>;
-      }>();
+      const irqs = (await send(tcp, { path: '/api/v1/irqs' })).json<IrqList>();
       const eth = irqs.irqs.find((i) => i.name === 'eth0-TxRx-1')?.irq as string;
       const put = await send(unix, {
         method: 'PUT',
@@ -294,8 +291,7 @@ describe('irqkitd as a process: listening, refusing to start, stopping', { concu
       expectStopped(d, stop);
       assert.ok(!(res instanceof Error), `the request got an answer, not ${res}`);
       if (res.status === 200) {
-        const w = res.json<{ window: { requestedSeconds: number; seconds: number; complete: boolean } }>()
-          .window;
+        const w = res.json<Distribution>().window;
         assert.equal(w.requestedSeconds, 10);
         assert.ok(w.seconds > 0);
       } else {

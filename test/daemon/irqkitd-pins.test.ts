@@ -8,6 +8,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import type { PinsDoc, RestoreResult, UnpinResult } from '../../src/api/pin-schemas.ts';
+import type { BatchResult, Health, PlanApplyResult } from '../../src/api/schemas.ts';
 import { defaultSimSpec, type SimSpec } from '../../src/sim/spec.ts';
 import {
   type DaemonProcess,
@@ -22,20 +24,6 @@ import { machineArgs, readStateFile, runningMachine } from '../helpers/sim-daemo
 
 const SPEC: SimSpec = { ...defaultSimSpec(8), noise: 0 };
 type Machine = ReturnType<typeof runningMachine>;
-
-interface PinsDoc {
-  pins: Array<{
-    irq: string;
-    cpu: number;
-    name: string;
-    status: string;
-    affinity: string | null;
-    detail: string | null;
-  }>;
-  originals: Array<{ irq: string; affinity: string }>;
-  irqbalance: { running: boolean; pids: number[] };
-  warnings: string[];
-}
 
 const affinity = (m: Machine, irq: string): string =>
   readFileSync(join(m.procRoot, 'irq', irq, 'smp_affinity_list'), 'utf8').trim();
@@ -161,10 +149,7 @@ describe('irqkitd keeps pins across restarts and reloads (real daemon, test-driv
         );
         const r = await post(d2, '/api/v1/restore', {});
         assert.equal(r.status, 200, r.text);
-        const body = r.json<{
-          unpinned: string[];
-          outcomes: Array<{ irq: string; ok: boolean; original: number[] }>;
-        }>();
+        const body = r.json<RestoreResult>();
         assert.deepEqual(
           body.outcomes.map((o) => [o.irq, o.ok, o.original]),
           [
@@ -192,9 +177,7 @@ describe('irqkitd keeps pins across restarts and reloads (real daemon, test-driv
       assert.equal((await put(d1, '24', { cpu: 3, persist: true })).status, 200);
       const plan = await post(d1, '/api/v1/plan/apply', { window: '1s' });
       assert.equal(plan.status, 200, plan.text);
-      const moved = plan
-        .json<{ result: { outcomes: Array<{ irq: string }> } }>()
-        .result.outcomes.map((o) => o.irq);
+      const moved = plan.json<PlanApplyResult>().result.outcomes.map((o) => o.irq);
       assert.ok(moved.length > 0);
       await stopped(d1);
       assert.ok(d1.logs().some((e) => e.msg === 'restored on exit'));
@@ -284,7 +267,7 @@ describe('irqkitd keeps pins across restarts and reloads (real daemon, test-driv
     withMachine(async (m) => {
       const d = await startDaemon(machineArgs(m, m.stateDir));
       try {
-        let h = (await d.request({ path: '/healthz' })).json<{ irqbalance: { running: boolean } }>();
+        let h = (await d.request({ path: '/healthz' })).json<Health>();
         assert.equal(h.irqbalance.running, false);
         m.setProcess(4242, 'irqbalance');
         m.setProcess(4243, 'irqbalancer-not');
@@ -294,11 +277,7 @@ describe('irqkitd keeps pins across restarts and reloads (real daemon, test-driv
           h = (await d.request({ path: '/healthz' })).json();
           return h.irqbalance.running ? true : undefined;
         });
-        const health = (await d.request({ path: '/healthz' })).json<{
-          status: string;
-          irqbalance: { pids: number[] };
-          warnings: string[];
-        }>();
+        const health = (await d.request({ path: '/healthz' })).json<Health>();
         assert.equal(health.status, 'ok', 'irqbalance is worth a warning, not a failed health check');
         assert.deepEqual(health.irqbalance.pids, [4242]);
         assert.match(health.warnings.join('\n'), /irqbalance is running \(pid 4242\).*--banirq=24/);
@@ -308,7 +287,7 @@ describe('irqkitd keeps pins across restarts and reloads (real daemon, test-driv
           assignments: [{ irq: '25', cpu: 2 }],
           persist: true,
         });
-        assert.match(batch.json<{ warnings: string[] }>().warnings.join('\n'), /--banirq=24 --banirq=25/);
+        assert.match((batch.json<BatchResult>().warnings ?? []).join('\n'), /--banirq=24 --banirq=25/);
         await logged(
           d,
           "'irqbalance is running'",
@@ -348,11 +327,11 @@ describe('irqkitd keeps pins across restarts and reloads (real daemon, test-driv
         const both = await post(d, '/api/v1/pins/remove', { irqs: ['24'], all: true });
         assert.equal(both.status, 400);
         const ok = await post(d, '/api/v1/pins/remove', { irqs: ['24'] });
-        assert.deepEqual(ok.json<{ unpinned: string[] }>().unpinned, ['24']);
+        assert.deepEqual(ok.json<UnpinResult>().unpinned, ['24']);
         assert.equal(affinity(m, '24'), '3', 'unpinning does not move the IRQ');
         assert.deepEqual(Object.keys(readStateFile(m.stateDir)?.pins ?? {}), ['25']);
         const all = await post(d, '/api/v1/pins/remove', { all: true });
-        assert.deepEqual(all.json<{ unpinned: string[] }>().unpinned, ['25']);
+        assert.deepEqual(all.json<UnpinResult>().unpinned, ['25']);
         const notChanged = await post(d, '/api/v1/restore', { irqs: ['30'] });
         assert.equal(notChanged.status, 404);
         assert.equal(notChanged.json().code, 'IRQ_ERR_NOT_CHANGED');

@@ -9,6 +9,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import type { PinsDoc } from '../../src/api/pin-schemas.ts';
+import type { Health, IrqDetails, Plan } from '../../src/api/schemas.ts';
 import { defaultSimSpec, type SimSpec } from '../../src/sim/spec.ts';
 import { expectProblem } from '../helpers/api-assert.ts';
 import {
@@ -97,7 +99,7 @@ describe('irqkitd signals (real daemon process)', { concurrency: 4 }, () => {
         .catch((e: Error) => e);
       // One interval sampled: the window so far is enough to plan on, so only the shutdown stops it.
       await eventually('one interval', async () => {
-        const h = (await d.request({ path: '/healthz' })).json<{ sampler: { samples: number } }>();
+        const h = (await d.request({ path: '/healthz' })).json<Health>();
         return h.sampler.samples >= 2 ? true : undefined;
       });
       await sleep(100);
@@ -192,7 +194,7 @@ describe('irqkitd signals (real daemon process)', { concurrency: 4 }, () => {
       const d = await startDaemon(machineArgs(m, m.stateDir, ['--config', config]));
       try {
         const banned = async (irq: string): Promise<boolean> =>
-          (await d.request({ path: `/api/v1/irqs/${irq}` })).json<{ banned: boolean }>().banned;
+          (await d.request({ path: `/api/v1/irqs/${irq}` })).json<IrqDetails>().banned;
         assert.equal(await banned('24'), false);
         writeFileSync(config, JSON.stringify({ ban: [24, '25'], restoreOnExit: true }));
         d.child.kill('SIGHUP');
@@ -200,9 +202,7 @@ describe('irqkitd signals (real daemon process)', { concurrency: 4 }, () => {
         assert.deepEqual(line.ban, ['24', '25']);
         assert.equal(line.restoreOnExit, true);
         assert.equal(await banned('24'), true);
-        const plan = (await d.request({ path: '/api/v1/plan?window=1s' })).json<{
-          assignments: Array<{ irq: string; fixed: boolean }>;
-        }>();
+        const plan = (await d.request({ path: '/api/v1/plan?window=1s' })).json<Plan>();
         assert.equal(
           plan.assignments.find((a) => a.irq === '24')?.fixed,
           true,
@@ -262,7 +262,7 @@ describe('irqkitd signals (real daemon process)', { concurrency: 4 }, () => {
         );
         assert.equal(line.level, 'warn');
         assert.equal(line.pins, 2, 'the pins in memory stay');
-        const pins = (await d.request({ path: '/api/v1/pins' })).json<{ pins: Array<{ irq: string }> }>();
+        const pins = (await d.request({ path: '/api/v1/pins' })).json<PinsDoc>();
         assert.deepEqual(
           pins.pins.map((p) => p.irq),
           ['24', '26'],

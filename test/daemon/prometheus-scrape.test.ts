@@ -14,6 +14,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import type { CpuSummary } from '../../src/api/schemas.ts';
 import { type DaemonProcess, eventually, startDaemon } from '../helpers/daemon-process.ts';
 import { send } from '../helpers/http.ts';
 import { after, before } from '../helpers/node-test-hooks.ts';
@@ -189,11 +190,7 @@ describe('Prometheus scraping irqkitd', { skip }, () => {
       query('rate(irqkit_cpu_interrupts_total{job="irqkit"}[10s])'),
       d.request({ path: '/api/v1/cpus?window=10s&wait=false' }),
     ]);
-    const measured = new Map(
-      cpus
-        .json<{ cpus: Array<{ cpu: number; ratePerSecond: number }> }>()
-        .cpus.map((c) => [c.cpu, c.ratePerSecond]),
-    );
+    const measured = new Map(cpus.json<CpuSummary>().cpus.map((c) => [c.cpu, c.ratePerSecond]));
     assert.equal(rates.length, CPUS, 'one series per CPU');
     for (const v of rates) {
       const cpu = Number(v.metric.cpu);

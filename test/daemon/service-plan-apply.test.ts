@@ -1,11 +1,14 @@
 /**
- * The whole loop on a simulated machine: sample → plan → apply → sample again → balanced.
+ * The whole loop on a simulated machine: sample → plan → apply → sample again → balanced. Every
+ * result is checked against the response schema of the route that sends it.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { CpuSummary, Plan, PlanApplyResult } from '../../src/api/schemas.ts';
 import { Sampler } from '../../src/daemon/sampler.ts';
-import { IrqService } from '../../src/daemon/service.ts';
+import { IrqService, type PlanQuery } from '../../src/daemon/service.ts';
 import { defaultSimSpec } from '../../src/sim/spec.ts';
+import { conforms } from '../helpers/api-assert.ts';
 import { FakeClock } from '../helpers/fake-clock.ts';
 import { after } from '../helpers/node-test-hooks.ts';
 import { tempMachine } from '../helpers/sim.ts';
@@ -20,7 +23,14 @@ function rig(spec = defaultSimSpec(8, 2), banned: string[] = []) {
     retentionMs: 600_000,
     clock,
   });
-  const service = new IrqService({ system, sampler, bannedIrqs: new Set(banned), maxWaitMs: 0 });
+  const irqService = new IrqService({ system, sampler, bannedIrqs: new Set(banned), maxWaitMs: 0 });
+  // What the routes would send, each checked against its response schema.
+  const service = {
+    cpus: async (ms: number, wait: boolean) => conforms(CpuSummary, await irqService.cpus(ms, wait), 'cpus'),
+    plan: async (q: PlanQuery) => conforms(Plan, await irqService.plan(q), 'plan'),
+    applyPlan: async (q: PlanQuery, dryRun: boolean) =>
+      conforms(PlanApplyResult, await irqService.applyPlan(q, dryRun), 'applyPlan'),
+  };
   sampler.start();
   const run = (seconds: number): void => {
     for (let s = 0; s < seconds; s++) {

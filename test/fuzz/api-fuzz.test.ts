@@ -20,6 +20,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import type { BatchResult, OpenApiDoc, PlanApplyResult, SetAffinityResult } from '../../src/api/schemas.ts';
 import { formatCpuList } from '../../src/core/cpuset.ts';
 import {
   contentType,
@@ -43,17 +44,6 @@ import { type DaemonProcess, eventually, simArgs, startDaemon } from '../helpers
 import { type HttpRequest, type HttpResponse, sendRaw } from '../helpers/http.ts';
 import { after, before } from '../helpers/node-test-hooks.ts';
 
-interface Outcome {
-  irq: string;
-  ok: boolean;
-  rolledBack?: boolean;
-  affinity: number[];
-}
-interface BatchResult {
-  dryRun: boolean;
-  outcomes: Outcome[];
-}
-
 /**
  * The affinity writes a 2xx answer says were applied, or null for an operation whose effect the
  * oracle does not model (the state is then re-read).
@@ -65,13 +55,13 @@ function appliedWrites(op: Operation, body: unknown): Array<[string, string]> | 
       : r.outcomes.filter((o) => o.ok && !o.rolledBack).map((o) => [o.irq, formatCpuList(o.affinity)]);
   switch (op.operationId) {
     case 'setIrqAffinity': {
-      const o = body as Outcome;
+      const o = body as SetAffinityResult;
       return [[o.irq, formatCpuList(o.affinity)]];
     }
     case 'applyAffinityBatch':
       return applied(body as BatchResult);
     case 'applyPlan':
-      return applied((body as { result: BatchResult }).result);
+      return applied((body as PlanApplyResult).result);
     default:
       return null;
   }
@@ -174,7 +164,7 @@ describe('irqkitd answers fuzzed requests to every documented operation (real da
       },
       10_000,
     );
-    ops = operationsOf((await d.request({ path: '/openapi.json' })).json());
+    ops = operationsOf((await d.request({ path: '/openapi.json' })).json<OpenApiDoc>());
     const irqs = (await d.request({ path: '/api/v1/irqs' })).json<{
       irqs: Array<{ irq: string; name: string }>;
     }>();

@@ -11,6 +11,7 @@
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { describe, it } from 'node:test';
+import type { Distribution, Health } from '../../src/api/schemas.ts';
 import { type DaemonProcess, simArgs, sleep, startDaemon } from '../helpers/daemon-process.ts';
 import { after } from '../helpers/node-test-hooks.ts';
 
@@ -29,7 +30,7 @@ function probeHealth(d: DaemonProcess, everyMs: number, stop: () => boolean): Pr
     while (!stop()) {
       const started = Date.now();
       const r = await d.request({ path: '/healthz', timeoutMs: 10_000 });
-      const samples = r.status === 200 ? r.json<{ sampler: { samples: number } }>().sampler.samples : -1;
+      const samples = r.status === 200 ? r.json<Health>().sampler.samples : -1;
       probes.push({ at: started - t0, ms: Date.now() - started, status: r.status, samples });
       await sleep(everyMs);
     }
@@ -81,7 +82,7 @@ describe('irqkitd with clients that hold connections (real daemon process)', () 
     const probes = await probing;
     for (const r of answers) {
       assert.equal(r.status, 200, r.text.slice(0, 200));
-      const w = r.json<{ window: { complete: boolean; seconds: number } }>().window;
+      const w = r.json<Distribution>().window;
       assert.equal(w.complete, true, 'each answer covers the whole window');
     }
     checkProbes(probes, 'during the waits');

@@ -7,6 +7,7 @@
  * repeated and numbers like 1e400 or -0 reach the server as written.
  */
 import fc from 'fast-check';
+import type { OpenApiDoc } from '../../src/api/schemas.ts';
 import { ERROR_CODES } from '../../src/core/errors.ts';
 import type { HttpResponse } from './http.ts';
 
@@ -39,13 +40,9 @@ export interface Operation {
   responses: Map<number, { types: string[]; codes: string[] | null }>;
 }
 
-interface OpenApiDoc {
-  paths: Record<string, Record<string, Record<string, unknown>>>;
-}
-
-export function operationsOf(doc: unknown): Operation[] {
+export function operationsOf(doc: OpenApiDoc): Operation[] {
   const out: Operation[] = [];
-  for (const [path, item] of Object.entries((doc as OpenApiDoc).paths)) {
+  for (const [path, item] of Object.entries(doc.paths)) {
     for (const [method, op] of Object.entries(item)) {
       const params = (op.parameters ?? []) as Array<{ name: string; in: string; schema: JsonSchema }>;
       const content = (op.requestBody as { content?: Record<string, { schema: JsonSchema }> } | undefined)

@@ -1,7 +1,8 @@
 /**
  * irqkitd on a simulated machine that the test drives, for fault tests:
  * - `inProcessDaemon`: the daemon in this process (startDaemon of src/daemon/daemon.ts), with
- *   the machine's system wrapped as the test likes and an injectable state file system;
+ *   the machine's system wrapped as the test likes, an injectable state file system, and every
+ *   answer checked against the API contract (an off-schema answer is a 500 and an error log);
  * - `machineArgs`: arguments for the real bundled daemon (helpers/daemon-process.ts) pointed at a
  *   machine of this process with --procfs/--sysfs, so the test keeps the machine's fault hooks
  *   (CPU offline, driver reload, a broken /proc/interrupts) and the machine outlives a daemon.
@@ -116,6 +117,7 @@ export async function inProcessDaemon(
     stateDir: m.stateDir,
     procRoot: m.procRoot,
     restoreOnExit: options.restoreOnExit ?? false,
+    checkResponses: true,
     ...(options.stateFs ? { stateFs: options.stateFs } : {}),
   });
   const endpoint = daemon.addresses[0] as Endpoint;

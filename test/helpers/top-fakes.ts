@@ -3,7 +3,7 @@
  * a terminal whose keys, resizes, signals and timers the test drives, recording what was left
  * switched on (raw mode, listeners, timers) so a test can check the terminal was restored.
  */
-import type { Distribution } from '../../src/cli/api.ts';
+import type { Distribution } from '../../src/api/schemas.ts';
 import type { CliIo, TerminalIo, TerminalSignal } from '../../src/cli/io.ts';
 import type { TopIrq, TopSample } from '../../src/cli/render/top-frame.ts';
 

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import type { CpuSummary, Health } from '../../src/api/schemas.ts';
 import { after } from '../helpers/node-test-hooks.ts';
 import { repoRoot } from '../helpers/paths.ts';
 
@@ -108,11 +109,7 @@ describe('the .deb package', { skip }, () => {
     const start = sh('/etc/init.d/irqkitd start 2>&1');
     assert.equal(start.status, 0, start.stdout);
     await waitForHealth();
-    const health = JSON.parse((await get('/healthz')).body) as {
-      status: string;
-      system: string;
-      version: string;
-    };
+    const health = JSON.parse((await get('/healthz')).body) as Health;
     assert.equal(health.status, 'ok');
     assert.equal(health.system, '/proc and /sys');
     const pkgVersion = (JSON.parse(readFileSync(`${cwd}/package.json`, 'utf8')) as { version: string })
@@ -120,7 +117,7 @@ describe('the .deb package', { skip }, () => {
     assert.equal(health.version, pkgVersion);
     const cpus = await get('/api/v1/cpus?window=1s');
     assert.equal(cpus.status, 200, cpus.body);
-    assert.ok((JSON.parse(cpus.body) as { cpus: unknown[] }).cpus.length >= 1);
+    assert.ok((JSON.parse(cpus.body) as CpuSummary).cpus.length >= 1);
     const cli = sh('irqkit --version');
     assert.equal(cli.stdout.trim(), `irqkit ${pkgVersion}`);
     const balance = sh('irqkit balance /usr/share/doc/irqkit/README.md.gz 2>&1; echo rc=$?');

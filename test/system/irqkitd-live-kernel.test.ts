@@ -13,6 +13,14 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import type {
+  BatchResult,
+  Distribution,
+  InterruptsDoc,
+  IrqList,
+  Plan,
+  SetAffinityResult,
+} from '../../src/api/schemas.ts';
 import { parseCpuList } from '../../src/core/cpuset.ts';
 import { parseInterrupts } from '../../src/core/parse-interrupts.ts';
 import type { InterruptRow } from '../../src/core/snapshot.ts';
@@ -67,17 +75,6 @@ function skipReason(): string | false {
 }
 
 const skip = skipReason();
-
-interface Outcome {
-  irq: string;
-  cpu: number;
-  ok: boolean;
-  previous: number[];
-  affinity: number[];
-  effective: number[] | null;
-  pending: boolean;
-  error?: { code: string; errno?: string };
-}
 
 describe('irqkitd on the live kernel (root, real /proc)', { skip }, () => {
   if (skip !== false) return;
@@ -163,20 +160,12 @@ describe('irqkitd on the live kernel (root, real /proc)', { skip }, () => {
         );
       });
     });
-    const json = (await d.request({ path: '/api/v1/interrupts' })).json<{ cpus: number[] }>();
+    const json = (await d.request({ path: '/api/v1/interrupts' })).json<InterruptsDoc>();
     assert.deepEqual(json.cpus, online);
   });
 
   it('GET /api/v1/irqs lists every /proc/irq directory; the movable ones are not managed, virtio1-req.0 is', async () => {
-    const list = (await d.request({ path: '/api/v1/irqs' })).json<{
-      irqs: Array<{
-        irq: string;
-        name: string;
-        managed: boolean | null;
-        affinity: string;
-        device: { name: string } | null;
-      }>;
-    }>();
+    const list = (await d.request({ path: '/api/v1/irqs' })).json<IrqList>();
     const dirs = readdirSync(`${PROC}/irq`)
       .filter((x) => /^\d+$/.test(x))
       .sort((a, b) => Number(a) - Number(b));
@@ -202,7 +191,7 @@ describe('irqkitd on the live kernel (root, real /proc)', { skip }, () => {
           const effectiveBefore = parseCpuList(irqFile(irq, 'effective_affinity_list'));
           const res = await d.request({ method: 'PUT', path: `/api/v1/irqs/${irq}/affinity`, json: { cpu } });
           assert.equal(res.status, 200, res.text);
-          const o = res.json<Outcome>();
+          const o = res.json<SetAffinityResult>();
           assert.equal(o.ok, true);
           assert.equal(o.irq, irq);
           assert.deepEqual(o.affinity, [cpu]);
@@ -278,7 +267,7 @@ describe('irqkitd on the live kernel (root, real /proc)', { skip }, () => {
       for (const a of assignments) assert.equal(irqFile(a.irq, 'smp_affinity_list'), original.get(a.irq));
       const res = await d.request({ method: 'POST', path: '/api/v1/affinity', json: { assignments } });
       assert.equal(res.status, 409, res.text);
-      const r = res.json<{ ok: boolean; rolledBack: boolean; outcomes: Outcome[] }>();
+      const r = res.json<BatchResult>();
       assert.equal(r.ok, false);
       assert.equal(r.rolledBack, true);
       assert.deepEqual(
@@ -293,12 +282,7 @@ describe('irqkitd on the live kernel (root, real /proc)', { skip }, () => {
   });
 
   it('GET /api/v1/distribution and /api/v1/plan work on the real machine (read only)', async () => {
-    const dist = (await d.request({ path: '/api/v1/distribution?window=1s' })).json<{
-      window: { complete: boolean };
-      cpus: number[];
-      irqs: Array<{ perCpu: number[] }>;
-      cpuTotals: Array<{ cpu: number; interrupts: number }>;
-    }>();
+    const dist = (await d.request({ path: '/api/v1/distribution?window=1s' })).json<Distribution>();
     assert.equal(dist.window.complete, true);
     assert.deepEqual(dist.cpus, online);
     dist.cpuTotals.forEach((t, i) => {
@@ -309,7 +293,7 @@ describe('irqkitd on the live kernel (root, real /proc)', { skip }, () => {
     });
     const res = await d.request({ path: '/api/v1/plan?window=1s' });
     assert.equal(res.status, 200, res.text);
-    const plan = res.json<{ cpus: number[]; assignments: Array<{ irq: string; fixed: boolean }> }>();
+    const plan = res.json<Plan>();
     assert.deepEqual(plan.cpus, online);
     if (c.managed) {
       const m = plan.assignments.find((a) => a.irq === c.managed?.label);

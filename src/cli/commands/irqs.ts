@@ -1,7 +1,7 @@
+import type { IrqDetails } from '../../api/schemas.ts';
 import { type CommandSpec, type OptionValues, stringOption } from '../../args/command-args.ts';
 import { parsePositiveInt } from '../../args/values.ts';
 import { IrqkitError } from '../../core/errors.ts';
-import type { IrqDetails } from '../api.ts';
 import { clientFrom, DAEMON_OPTIONS } from '../daemon-options.ts';
 import type { CliIo } from '../io.ts';
 import { pickStyle } from '../render/color.ts';

@@ -1,8 +1,8 @@
+import type { Distribution, InterruptsDoc } from '../../api/schemas.ts';
 import { type CommandSpec, type OptionValues, stringOption } from '../../args/command-args.ts';
 import { parsePositiveInt } from '../../args/values.ts';
 import { parseCpuList } from '../../core/cpuset.ts';
 import { IrqkitError } from '../../core/errors.ts';
-import type { Distribution, InterruptsDoc } from '../api.ts';
 import { clientFrom, DAEMON_OPTIONS } from '../daemon-options.ts';
 import type { CliIo } from '../io.ts';
 import { pickStyle } from '../render/color.ts';

@@ -3,9 +3,9 @@
  * restarts, and putting back what it changed.
  */
 
+import type { PinsDoc, RestoreResult, UnpinResult } from '../../api/pin-schemas.ts';
 import type { CommandSpec, OptionValues } from '../../args/command-args.ts';
 import { EXIT, IrqkitError } from '../../core/errors.ts';
-import type { PinsDoc, RestoreResult, UnpinResult } from '../api.ts';
 import { clientFrom, DAEMON_OPTIONS } from '../daemon-options.ts';
 import type { CliIo } from '../io.ts';
 import { pickStyle } from '../render/color.ts';

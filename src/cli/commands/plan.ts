@@ -1,3 +1,4 @@
+import type { Plan, PlanApplyResult } from '../../api/schemas.ts';
 import {
   type CommandSpec,
   type OptionSpec,
@@ -8,7 +9,6 @@ import {
 import { parseDurationMs, parsePercent } from '../../args/values.ts';
 import { formatCpuList, parseCpuList } from '../../core/cpuset.ts';
 import { IrqkitError } from '../../core/errors.ts';
-import type { DaemonPlan, PlanApplyDoc } from '../api.ts';
 import { clientFrom, DAEMON_OPTIONS } from '../daemon-options.ts';
 import type { CliIo } from '../io.ts';
 import { pickStyle } from '../render/color.ts';
@@ -135,7 +135,7 @@ export async function planCommand(io: CliIo, values: OptionValues): Promise<numb
   const p = planParams(values);
   const client = clientFrom(io, values);
   const plan = await windowRequest(io, client, p.windowMs, p.wait, (extra) =>
-    client.get<DaemonPlan>(`/api/v1/plan?${planQuery(p)}`, extra),
+    client.get<Plan>(`/api/v1/plan?${planQuery(p)}`, extra),
   );
   if (values.json === true) {
     io.stdout(`${JSON.stringify(plan)}\n`);
@@ -162,7 +162,7 @@ export async function applyCommand(io: CliIo, values: OptionValues): Promise<num
     dryRun,
   };
   const { body: doc } = await windowRequest(io, client, p.windowMs, p.wait, (extra) =>
-    client.call<PlanApplyDoc>('POST', '/api/v1/plan/apply', body, extra, [409]),
+    client.call<PlanApplyResult>('POST', '/api/v1/plan/apply', body, extra, [409]),
   );
   if (values.json === true) return reportBatch(io, 'apply', doc.result, values, doc);
   const style = pickStyle(io.env, io.isTTY, values['no-color'] === true);

@@ -1,6 +1,6 @@
+import type { BatchResult } from '../../api/schemas.ts';
 import { type CommandSpec, type OptionValues, stringOption } from '../../args/command-args.ts';
 import { IrqkitError } from '../../core/errors.ts';
-import type { BatchResult } from '../api.ts';
 import { clientFrom, DAEMON_OPTIONS } from '../daemon-options.ts';
 import type { CliIo } from '../io.ts';
 import { pickStyle } from '../render/color.ts';
@@ -92,7 +92,7 @@ export async function setCommand(io: CliIo, values: OptionValues, positionals: s
   const dryRun = values['dry-run'] === true;
   const persist = values.persist === true;
   const client = clientFrom(io, values);
-  const { body } = await client.call<BatchResult & { warnings?: string[] }>(
+  const { body } = await client.call<BatchResult>(
     'POST',
     '/api/v1/affinity',
     { assignments, dryRun, ...(persist ? { persist } : {}) },

@@ -1,5 +1,5 @@
+import type { CpuSummary } from '../../api/schemas.ts';
 import type { CommandSpec, OptionValues } from '../../args/command-args.ts';
-import type { CpuSummary } from '../api.ts';
 import { clientFrom, DAEMON_OPTIONS } from '../daemon-options.ts';
 import type { CliIo } from '../io.ts';
 import { pickStyle } from '../render/color.ts';

@@ -4,12 +4,12 @@
  * (by default as long as the refresh delay), so every frame shows rates over fresh data.
  */
 
+import type { Distribution } from '../../api/schemas.ts';
 import { type CommandSpec, type OptionValues, stringOption } from '../../args/command-args.ts';
 import { parsePositiveInt } from '../../args/values.ts';
 import { normalizeCpus, parseCpuList } from '../../core/cpuset.ts';
 import { parseDuration } from '../../core/duration.ts';
 import { IrqkitError, toIrqkitError } from '../../core/errors.ts';
-import type { Distribution } from '../api.ts';
 import { clientFrom, DAEMON_OPTIONS } from '../daemon-options.ts';
 import type { CliIo, TerminalIo, TerminalSignal } from '../io.ts';
 import { pickStyle } from '../render/color.ts';

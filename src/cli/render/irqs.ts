@@ -1,6 +1,7 @@
 /** `irqkit irqs` (one row per IRQ) and `irqkit irq N` (one IRQ in full). */
+
+import type { IrqDetails } from '../../api/schemas.ts';
 import { formatCpuList, parseCpuList } from '../../core/cpuset.ts';
-import type { IrqDetails } from '../api.ts';
 import type { Style } from './color.ts';
 import { formatInt, formatRate } from './format.ts';
 import { renderTable } from './table.ts';

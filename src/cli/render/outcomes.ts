@@ -2,9 +2,10 @@
  * The outcome of an affinity batch (POST /api/v1/affinity, POST /api/v1/plan/apply), shared by
  * `irqkit set` and `irqkit apply`: one row per IRQ, the reasons of failures, and the exit code.
  */
+
+import type { BatchResult, Outcome } from '../../api/schemas.ts';
 import { formatCpuList } from '../../core/cpuset.ts';
 import { ERROR_CODES, type ErrorCode, EXIT } from '../../core/errors.ts';
-import type { AffinityOutcome, BatchResult } from '../api.ts';
 import type { Style } from './color.ts';
 import { renderTable } from './table.ts';
 
@@ -26,7 +27,7 @@ const CONSEQUENCES: ReadonlySet<string> = new Set(['IRQ_ERR_NOT_ATTEMPTED', 'IRQ
 
 const cpus = (list: readonly number[] | null): string => (list === null ? '-' : formatCpuList(list) || '-');
 
-function resultText(o: AffinityOutcome, dryRun: boolean, style: Style): string {
+function resultText(o: Outcome, dryRun: boolean, style: Style): string {
   if (o.error) return style.red(`failed: ${REASONS[o.error.code] ?? o.error.code}`);
   if (!o.ok) return style.red('failed');
   if (dryRun) return 'ok (dry run: not written)';
@@ -59,7 +60,7 @@ export function renderOutcomes(result: BatchResult, style: Style): string[] {
 /** The failures' messages (causes first) and what became of the batch, for stderr. */
 export function describeFailures(result: BatchResult): string[] {
   if (result.ok) return [];
-  const withIrq = (o: AffinityOutcome, message: string): string =>
+  const withIrq = (o: Outcome, message: string): string =>
     message.startsWith(`IRQ ${o.irq}`) ? message : `IRQ ${o.irq}: ${message}`;
   const failed = result.outcomes.filter((o) => o.error !== undefined);
   const causes = failed.filter((o) => !CONSEQUENCES.has(o.error?.code ?? ''));

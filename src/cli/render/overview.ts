@@ -2,10 +2,11 @@
  * `irqkit overview`: the whole distribution, one column per CPU, fitted to the terminal width
  * (shorter numbers, then narrower chip and name, then the least busy CPUs left out).
  */
+
+import type { Distribution, InterruptsDoc } from '../../api/schemas.ts';
 import { IrqkitError } from '../../core/errors.ts';
 import { rowKey, rowName } from '../../core/snapshot.ts';
 import { describeCpus } from '../../core/snapshot-plan.ts';
-import type { Distribution, InterruptsDoc } from '../api.ts';
 import type { Style } from './color.ts';
 import { type CellFormat, fitColumns, formatCell, heat, wrap } from './grid.ts';
 import { type IrqSortFields, type IrqSortKey, sortIrqRows } from './irq-sort.ts';

@@ -1,6 +1,7 @@
 /** `irqkit pins` (the pins and their status) and `irqkit restore` (what was put back). */
+
+import type { PinsDoc, PinView, RestoreResult } from '../../api/pin-schemas.ts';
 import { formatCpuList } from '../../core/cpuset.ts';
-import type { PinsDoc, PinView, RestoreResult } from '../api.ts';
 import type { Style } from './color.ts';
 import { renderTable } from './table.ts';
 

@@ -1,6 +1,7 @@
 /** `irqkit plan` and `irqkit apply`: the moves, per-CPU load before and after, and the metrics. */
+
+import type { Plan } from '../../api/schemas.ts';
 import { formatCpuList } from '../../core/cpuset.ts';
-import type { DaemonPlan } from '../api.ts';
 import { bar } from './bars.ts';
 import type { Style } from './color.ts';
 import { formatInt, formatPercent, formatRatio } from './format.ts';
@@ -9,7 +10,7 @@ import { describeWindow } from './window.ts';
 
 const irqCount = (n: number): string => `${n} IRQ${n === 1 ? '' : 's'}`;
 
-export function renderPlan(p: DaemonPlan, style: Style, o: { all: boolean; columns: number }): string {
+export function renderPlan(p: Plan, style: Style, o: { all: boolean; columns: number }): string {
   const out: string[] = [
     ...describeWindow('Plan on the interrupts', p.window, style).map((l, i) => (i === 0 ? style.bold(l) : l)),
     `CPUs ${formatCpuList(p.cpus)}, NUMA ${p.numa}, method ${p.method}`,

@@ -1,5 +1,5 @@
 /** `irqkit summary`: interrupts per CPU over a window, with share, rate and a bar. */
-import type { CpuSummary } from '../api.ts';
+import type { CpuSummary } from '../../api/schemas.ts';
 import { bar } from './bars.ts';
 import type { Style } from './color.ts';
 import { formatInt, formatPercent, formatRate, formatRatio } from './format.ts';

@@ -1,5 +1,5 @@
 /** The window an answer covers, as the window commands (summary, overview, plan) head their output. */
-import type { WindowInfo } from '../api.ts';
+import type { WindowInfo } from '../../api/schemas.ts';
 import type { Style } from './color.ts';
 
 export function formatSeconds(seconds: number): string {

@@ -11,18 +11,16 @@
  */
 
 /**
- * @typedef {{ start: string, end: string, seconds: number, complete: boolean, requestedSeconds: number }} WindowInfo
- * @typedef {{ irq: string, name: string, chip: string | null, perCpu: number[], total: number, ratePerSecond: number }} DistRow
- * @typedef {{ cpu: number, interrupts: number, share: number, ratePerSecond: number }} CpuTotal
- * @typedef {{ window: WindowInfo, cpus: number[], irqs: DistRow[], cpuTotals: CpuTotal[], total: number, ratePerSecond: number }} Distribution
- * @typedef {{ name: string, numaNode: number | null } | null} Device
- * @typedef {{ irq: string, device: Device, affinity: string, effectiveAffinity: string | null, managed: boolean | null, banned: boolean }} IrqInfo
- * @typedef {{ makespan: number, lowerBound: number, peakToAverage: number, spread: number, cv?: number }} PlanMetrics
- * @typedef {{ irq: string, name: string, load: number, current: number | null, cpu: number, moved: boolean, fixed: boolean }} Assignment
- * @typedef {{ window: WindowInfo, cpus: number[], assignments: Assignment[], moves: { irq: string, cpu: number }[],
- *   before: { cpus: { cpu: number, load: number }[], metrics: PlanMetrics },
- *   after: { cpus: { cpu: number, load: number }[], metrics: PlanMetrics }, method: string, notes: string[] }} Plan
- * @typedef {{ irq: string, cpu: number, ok: boolean, pending: boolean, error?: { code: string, message: string } }} Outcome
+ * The API's own types (src/api/schemas.ts), so the page cannot drift from what irqkitd sends:
+ * @typedef {import('../../api/schemas.ts').WindowInfo} WindowInfo
+ * @typedef {import('../../api/schemas.ts').DistributionRow} DistRow
+ * @typedef {import('../../api/schemas.ts').Distribution} Distribution
+ * @typedef {import('../../api/schemas.ts').IrqDetails} IrqInfo
+ * @typedef {import('../../api/schemas.ts').IrqList} IrqList
+ * @typedef {import('../../api/schemas.ts').Health} Health
+ * @typedef {import('../../api/schemas.ts').Plan} Plan
+ * @typedef {import('../../api/schemas.ts').BatchResult} BatchResult
+ *
  * @typedef {{ kind: 'group', key: string, label: string, y: number, h: number }} GroupItem
  * @typedef {{ kind: 'irq', row: DistRow, group: string, y: number, h: number }} IrqItem
  */
@@ -141,8 +139,9 @@
   async function loadHealth() {
     const r = await api('/healthz');
     if (r.status !== 200) throw new Error(problemText(r));
-    state.readOnly = r.body.readOnly === true;
-    el('system').textContent = `${r.body.system} · v${r.body.version}`;
+    const health = /** @type {Health} */ (r.body);
+    state.readOnly = health.readOnly === true;
+    el('system').textContent = `${health.system} · v${health.version}`;
     applyBtn.hidden = state.readOnly;
     el('readonly-note').hidden = !state.readOnly;
   }
@@ -152,7 +151,7 @@
     try {
       const r = await api('/api/v1/irqs');
       if (r.status !== 200) return;
-      state.info = new Map(r.body.irqs.map((/** @type {IrqInfo} */ i) => [i.irq, i]));
+      state.info = new Map(/** @type {IrqList} */ (r.body).irqs.map((i) => [i.irq, i]));
       layout();
       draw();
     } catch {
@@ -172,7 +171,7 @@
     }
     if (r.status !== 200) throw new Error(problemText(r));
     state.fetchMs = performance.now() - started;
-    state.dist = r.body;
+    state.dist = /** @type {Distribution} */ (r.body);
     state.seq++;
     renderSummary();
     layout();
@@ -733,8 +732,8 @@
       const q = new URLSearchParams({ window: state.window, wait: 'false', numa: numaSelect.value });
       const r = await api(`/api/v1/plan?${q}`);
       if (r.status === 200) {
-        state.plan = r.body;
         const p = /** @type {Plan} */ (r.body);
+        state.plan = p;
         const when = new Date().toLocaleTimeString('en-GB');
         const gist = p.moves.length === 0 ? 'nothing to move' : `${p.moves.length} moves`;
         el('plan-status').textContent = `${gist} · from ${p.window.seconds.toFixed(1)} s of rates · ${when}`;
@@ -774,7 +773,9 @@
         headers: { 'Content-Type': 'application/json' },
         body: JSON.stringify({ assignments: p.moves.map((m) => ({ irq: m.irq, cpu: m.cpu })) }),
       });
-      const outcomes = /** @type {Outcome[] | undefined} */ (r.body?.outcomes);
+      // 200 and 409 carry the batch's outcomes; anything else is a problem document.
+      const outcomes =
+        r.status === 200 || r.status === 409 ? /** @type {BatchResult} */ (r.body).outcomes : undefined;
       if (r.status === 200 && outcomes) {
         const pending = outcomes.filter((o) => o.pending).length;
         result.className = 'ok';

@@ -2,26 +2,16 @@
  * The OpenAPI 3.1 document, built from the route table itself: 3.1 embeds JSON Schema, and
  * TypeBox schemas are JSON Schema, so the document shows exactly what the server validates.
  */
+import { Problem } from '../../api/problem.ts';
+import type { OpenApiDoc, OpenApiOperation } from '../../api/schemas.ts';
 import { ERROR_CODES, type ErrorCode } from '../../core/errors.ts';
-import { PROBLEM_CONTENT_TYPE, ProblemSchema, statusTitle } from './problem.ts';
+import { PROBLEM_CONTENT_TYPE, statusTitle } from './problem.ts';
 import { isMutating, MUTATING_METHODS, openApiPath, parsePattern, type RouteSpec } from './route.ts';
 import { objectProperties } from './router.ts';
 
-export interface ApiInfo {
-  title: string;
-  version: string;
-  description?: string;
-}
+export type ApiInfo = OpenApiDoc['info'];
 
 type Json = Record<string, unknown>;
-
-export interface OpenApiDocument {
-  openapi: '3.1.0';
-  info: ApiInfo;
-  tags: Array<{ name: string }>;
-  paths: Record<string, Record<string, Json>>;
-  components: { schemas: Record<string, Json> };
-}
 
 /** Errors any route can answer with, whatever it does. */
 const COMMON_ERRORS: readonly ErrorCode[] = [
@@ -31,8 +21,8 @@ const COMMON_ERRORS: readonly ErrorCode[] = [
   'IRQ_ERR_UNAVAILABLE',
 ];
 
-export function buildOpenApi(routes: readonly RouteSpec[], info: ApiInfo): OpenApiDocument {
-  const paths: OpenApiDocument['paths'] = {};
+export function buildOpenApi(routes: readonly RouteSpec[], info: ApiInfo): OpenApiDoc {
+  const paths: OpenApiDoc['paths'] = {};
   for (const route of routes) {
     const path = openApiPath(route.path);
     const item = paths[path] ?? {};
@@ -45,26 +35,30 @@ export function buildOpenApi(routes: readonly RouteSpec[], info: ApiInfo): OpenA
     info: { ...info },
     tags,
     paths,
-    components: { schemas: { Problem: plain(ProblemSchema) } },
+    components: { schemas: { Problem: plain(Problem) } },
   };
 }
 
-function operation(route: RouteSpec): Json {
-  const op: Json = { operationId: route.operationId, summary: route.summary };
-  if (route.description !== undefined) op.description = route.description;
-  if (route.tags !== undefined) op.tags = [...route.tags];
+function operation(route: RouteSpec): OpenApiOperation {
   const parameters = [...pathParameters(route), ...queryParameters(route)];
-  if (parameters.length > 0) op.parameters = parameters;
-  if (route.body !== undefined) {
-    op.requestBody = { required: true, content: { 'application/json': { schema: plain(route.body) } } };
-  }
-  const responses: Json = { '200': success(200, route.response, route.produces ?? ['application/json']) };
+  const responses: OpenApiOperation['responses'] = {
+    '200': success(200, route.response, route.produces ?? ['application/json']),
+  };
   for (const [status, schema] of Object.entries(route.responses ?? {})) {
-    responses[status] = success(Number(status), schema, ['application/json']);
+    if (schema) responses[status] = success(Number(status), schema, ['application/json']);
   }
   for (const [status, codes] of errorsByStatus(route)) responses[String(status)] = problems(status, codes);
-  op.responses = responses;
-  return op;
+  return {
+    operationId: route.operationId,
+    summary: route.summary,
+    ...(route.description !== undefined ? { description: route.description } : {}),
+    ...(route.tags !== undefined ? { tags: [...route.tags] } : {}),
+    ...(parameters.length > 0 ? { parameters } : {}),
+    ...(route.body !== undefined
+      ? { requestBody: { required: true, content: { 'application/json': { schema: plain(route.body) } } } }
+      : {}),
+    responses,
+  };
 }
 
 function pathParameters(route: RouteSpec): Json[] {
@@ -101,13 +95,19 @@ function success(status: number, schema: unknown, produces: readonly string[]): 
     : { description: statusTitle(status), content };
 }
 
-/** The catalogued errors this route can produce, grouped by their (single) HTTP status. */
-function errorsByStatus(route: RouteSpec): Map<number, ErrorCode[]> {
+/** The catalogued errors the document says this route can produce. */
+export function documentedErrors(route: RouteSpec): Set<ErrorCode> {
   const codes = new Set<ErrorCode>(COMMON_ERRORS);
   if (isMutating(route)) codes.add('IRQ_ERR_READ_ONLY');
   if (MUTATING_METHODS.has(route.method) || route.body !== undefined) codes.add('IRQ_ERR_MEDIA_TYPE');
   if (route.body !== undefined) codes.add('IRQ_ERR_BODY_TOO_LARGE');
   for (const c of route.errors ?? []) codes.add(c);
+  return codes;
+}
+
+/** The catalogued errors this route can produce, grouped by their (single) HTTP status. */
+function errorsByStatus(route: RouteSpec): Map<number, ErrorCode[]> {
+  const codes = documentedErrors(route);
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of [...codes].sort()) {
     const status = ERROR_CODES[code].status;

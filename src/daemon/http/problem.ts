@@ -3,39 +3,10 @@
  * stays stable without anyone having to host pages at it, and clients branch on `code` anyway.
  */
 import { STATUS_CODES } from 'node:http';
-import { Type } from '@sinclair/typebox';
+import type { Problem } from '../../api/problem.ts';
 import type { ErrorCode, IrqkitError } from '../../core/errors.ts';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
-
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  code: ErrorCode;
-  [extra: string]: unknown;
-}
-
-/** The shape of every error body, for the OpenAPI document and for clients that validate. */
-export const ProblemSchema = Type.Object(
-  {
-    type: Type.String({ description: "'urn:irqkit:error:' followed by the code" }),
-    title: Type.String({ description: 'The HTTP reason phrase of the status' }),
-    status: Type.Integer({ minimum: 400, maximum: 599 }),
-    detail: Type.String({ description: 'What went wrong, for people' }),
-    code: Type.String({ pattern: '^IRQ_ERR_[A-Z_]+$', description: 'What went wrong, for programs' }),
-    errors: Type.Optional(
-      Type.Array(Type.Object({ path: Type.String(), message: Type.String() }), {
-        description: 'Every invalid part of the request (IRQ_ERR_USAGE from validation)',
-      }),
-    ),
-  },
-  {
-    additionalProperties: true,
-    description: 'RFC 7807 problem details; extra members are facts about the error',
-  },
-);
 
 const RESERVED = new Set(['type', 'title', 'status', 'detail', 'code']);
 

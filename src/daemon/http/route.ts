@@ -44,8 +44,8 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
   body?: TSchema;
   /** The 200 body. */
   response: TSchema;
-  /** Other success bodies by status (201, 202, 207 …). */
-  responses?: Record<number, TSchema>;
+  /** Other bodies by status (201, 202, 207, a 409 that still reports …). */
+  responses?: Partial<Record<number, TSchema>>;
   /** Catalogued errors the handler itself may throw, for the OpenAPI document. */
   errors?: readonly ErrorCode[];
   /**
@@ -55,7 +55,7 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
    */
   mutating?: boolean;
   /** Content types of the 200 body, application/json when absent (e.g. add text/plain for ?format=text). */
-  produces?: string[];
+  produces?: readonly string[];
   // Method syntax on purpose: it keeps RouteSpec<{ irq: string }> assignable to RouteSpec.
   handler(req: HandlerRequest<P, Q, B>): Promise<HandlerResponse> | HandlerResponse;
 }
@@ -63,22 +63,71 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
 /** An object schema with no properties: what a route without params or query receives. */
 type NoFields = TObject<Record<string, never>>;
 
+type Awaitable<T> = T | Promise<T>;
+
+/** A JSON answer with status S whose body is the static type of its declared schema. */
+interface JsonResult<S extends number, Body> {
+  status?: S;
+  body: Body;
+  contentType?: 'application/json';
+  headers?: Record<string, string>;
+}
+
 /**
- * Declares a route whose handler sees the `Static` types of its schemas, so a schema change is a
- * compile error in the handler rather than a runtime surprise.
+ * A 200 as text (the dashboard, /metrics, ?format=text): the body is the text itself. Which text
+ * types a route may send is its `produces`, checked when responses are checked.
+ */
+interface TextResult {
+  status?: 200;
+  body: string | Uint8Array;
+  contentType: `text/${string}`;
+  headers?: Record<string, string>;
+}
+
+/** One JSON answer per status of `responses`, with that status spelt out. */
+type ExtraResults<XS extends Partial<Record<number, TSchema>>> = {
+  [K in keyof XS & number]: {
+    status: K;
+    body: Static<NonNullable<XS[K]>>;
+    contentType?: 'application/json';
+    headers?: Record<string, string>;
+  };
+}[keyof XS & number];
+
+/**
+ * Every answer a route may give: its 200 schema's type as JSON, each other declared status with
+ * that status's type, or text. (`number extends keyof XS`: no `responses`, or not inferred yet.)
+ */
+export type RouteResult<RS extends TSchema, XS extends Partial<Record<number, TSchema>>> =
+  | JsonResult<200, Static<RS>>
+  | (number extends keyof XS ? never : ExtraResults<XS>)
+  | TextResult;
+
+/**
+ * Declares a route whose handler sees the `Static` types of its request schemas and must return
+ * the `Static` type of the response schema for each status it declares, so a schema change is a
+ * compile error in the handler rather than a runtime surprise (test/daemon/http-route-types.test.ts
+ * keeps it so).
+ *
+ * Two limits of tsc, both on the safe side or covered at run time: a handler without parameters
+ * is typed before `response` is known, so literal members of its body widen (`'ok'` to string)
+ * and need a type of their own; and members a schema does not declare are not excess-checked in
+ * a function's return, so those are left to the response check (ApiServerOptions.checkResponses).
  */
 export function defineRoute<
+  RS extends TSchema,
   PS extends TSchema = NoFields,
   QS extends TSchema = NoFields,
   BS extends TSchema = TUndefined,
+  XS extends Partial<Record<number, TSchema>> = Record<never, never>,
 >(
-  spec: Omit<RouteSpec, 'params' | 'query' | 'body' | 'handler'> & {
+  spec: Omit<RouteSpec, 'params' | 'query' | 'body' | 'response' | 'responses' | 'handler'> & {
     params?: PS;
     query?: QS;
     body?: BS;
-    handler(
-      req: HandlerRequest<Static<PS>, Static<QS>, Static<BS>>,
-    ): Promise<HandlerResponse> | HandlerResponse;
+    response: RS;
+    responses?: XS;
+    handler(req: HandlerRequest<Static<PS>, Static<QS>, Static<BS>>): Awaitable<RouteResult<RS, XS>>;
   },
 ): RouteSpec<Static<PS>, Static<QS>, Static<BS>> {
   return spec;

@@ -15,17 +15,20 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { Problem } from '../../api/problem.ts';
 import { IrqkitError } from '../../core/errors.ts';
 import { allowedHostsFor, type ListenTarget } from '../listen.ts';
 import { DEFAULT_BODY_LIMIT, hasBody, isJsonContentType, parseJsonBody, readBody } from './body.ts';
 import { ConnectionTracker } from './connections.ts';
 import { checkHost } from './host-check.ts';
+import { documentedErrors } from './openapi.ts';
+import { problemBody } from './problem.ts';
 import { parseRequestTarget } from './request-target.ts';
 import { rawErrorResponse, SECURITY_HEADERS, sendProblem, sendResult } from './respond.ts';
 import { isMutating, MUTATING_METHODS, type RouteSpec } from './route.ts';
 import { createRouter } from './router.ts';
 import { bindOwnerOnly, clearStaleSocket, restrictSocket } from './unix-socket.ts';
-import { compileRouteValidator, type RouteValidator } from './validate.ts';
+import { compileResponseCheck, compileRouteValidator, type RouteValidator } from './validate.ts';
 
 export interface ApiServerOptions {
   routes: readonly RouteSpec[];
@@ -45,7 +48,12 @@ export interface ApiServerOptions {
   requestTimeoutMs?: number;
   /** How long close() lets in-flight requests run before aborting their signals; 10 s when absent. */
   shutdownTimeoutMs?: number;
-  /** Check responses against the route's schemas and content types (tests, development). */
+  /**
+   * Check every answer against the API contract (tests, development): a handler's body against
+   * its route's schema for the status and its content type against `produces`, and a problem
+   * document against the Problem schema and, for an error the handler threw, the route's
+   * documented errors. A breach is answered 500 IRQ_ERR_INTERNAL and logged.
+   */
   checkResponses?: boolean;
   /** One structured entry per request and per failure; guarded, so it cannot break a request. */
   logger?: (entry: object) => void;
@@ -75,6 +83,7 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
   const validators = new Map<RouteSpec, RouteValidator>(
     options.routes.map((r) => [r, compileRouteValidator(r)]),
   );
+  const problemCheck = options.checkResponses ? compileResponseCheck(Problem) : undefined;
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
   let allowed = new Set((options.allowedHosts ?? []).map((h) => h.toLowerCase()));
@@ -136,6 +145,7 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
 
     let route: RouteSpec | undefined;
+    let inHandler = false;
     try {
       if (connections.closing) throw new IrqkitError('IRQ_ERR_UNAVAILABLE', 'the daemon is shutting down');
       const target = parseRequestTarget(req.url ?? '');
@@ -171,10 +181,12 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
       }
       const validator = validators.get(route) as RouteValidator;
       const input = validator.input({ params: match.params, rawQuery: target.rawQuery, body });
+      inHandler = true;
       const out = await route.handler({ ...input, signal });
+      inHandler = false;
       sendResult(res, route, out, connectionHeader(req), options.checkResponses ? validator : undefined);
     } catch (e) {
-      errorCode = fail(req, res, e, signal, route);
+      errorCode = fail(req, res, e, signal, route, inHandler);
     }
   }
 
@@ -185,6 +197,7 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
     e: unknown,
     signal: AbortSignal,
     route: RouteSpec | undefined,
+    inHandler: boolean,
   ): string | undefined {
     const path = (req.url ?? '').slice(0, 200);
     if (signal.aborted && !connections.closing) {
@@ -211,9 +224,27 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
       // The message may carry paths or internals; the log has it, the client gets a pointer.
       err = new IrqkitError('IRQ_ERR_INTERNAL', 'internal error; the daemon log has the details');
     }
+    if (problemCheck) err = checkedProblem(err, inHandler ? route : undefined, path);
     if (res.headersSent || res.writableEnded || res.destroyed) req.socket.destroy();
     else sendProblem(res, err, connectionHeader(req));
     return err.code;
+  }
+
+  /** `err`, or IRQ_ERR_INTERNAL when its document breaks the Problem schema or `route` does not list it. */
+  function checkedProblem(err: IrqkitError, route: RouteSpec | undefined, path: string): IrqkitError {
+    const issues = problemCheck?.(JSON.parse(problemBody(err))) ?? [];
+    const undocumented = route !== undefined && !documentedErrors(route).has(err.code);
+    if (issues.length === 0 && !undocumented) return err;
+    log({
+      level: 'error',
+      msg: 'error answer breaks the API contract',
+      operationId: route?.operationId,
+      path,
+      code: err.code,
+      ...(undocumented ? { undocumented: `${err.code} is not among the route's errors` } : {}),
+      ...(issues.length > 0 ? { issues } : {}),
+    });
+    return new IrqkitError('IRQ_ERR_INTERNAL', 'internal error; the daemon log has the details');
   }
 
   /**

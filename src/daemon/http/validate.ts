@@ -2,9 +2,13 @@
  * Request validation with TypeBox's compiled checkers, built once per route at startup. Path and
  * query strings are coerced first (coerce.ts), then everything is checked and every problem is
  * reported at once as IRQ_ERR_USAGE with `errors: [{ path, message }]`.
+ *
+ * Responses are checked too when the server is asked to (tests): against the same schemas, read
+ * as closed, so a member the schema does not declare is as much a failure as a wrong one.
  */
-import type { TSchema } from '@sinclair/typebox';
+import { FormatRegistry, type TSchema } from '@sinclair/typebox';
 import { type TypeCheck, TypeCompiler } from '@sinclair/typebox/compiler';
+import { registerFormats } from '../../api/formats.ts';
 import { IrqkitError } from '../../core/errors.ts';
 import { CoerceError, type Coercer, coercerFor } from './coerce.ts';
 import type { RouteSpec } from './route.ts';
@@ -25,7 +29,7 @@ export interface ValidInput {
 export interface RouteValidator {
   /** Coerces and checks everything; throws IRQ_ERR_USAGE listing every problem found. */
   input(raw: { params: Record<string, string>; rawQuery: string; body: unknown }): ValidInput;
-  /** Problems with a handler's JSON body against the schema for its status ([] when it has none). */
+  /** Problems with a handler's JSON body against the schema the route declares for its status. */
   response(status: number, body: unknown): ValidationIssue[];
 }
 
@@ -39,14 +43,34 @@ interface FieldSet {
 
 export function compileRouteValidator(route: RouteSpec): RouteValidator {
   const where = `${route.method} ${route.path}`;
+  registerFormats();
+  const declared: Array<[string, TSchema | undefined]> = [
+    ['params', route.params],
+    ['query', route.query],
+    ['body', route.body],
+    ['response', route.response],
+    ...Object.entries(route.responses ?? {}).map(([status, schema]): [string, TSchema | undefined] => [
+      `${status} response`,
+      schema,
+    ]),
+  ];
+  for (const [part, schema] of declared) if (schema) requireKnownFormats(schema, `${where} ${part}`);
   const params = route.params === undefined ? undefined : compileFields(route.params, `${where} params`);
   const query = route.query === undefined ? undefined : compileFields(route.query, `${where} query`);
   if (route.body !== undefined) requireClosedObjects(route.body, `${where} body`);
   const body = route.body === undefined ? undefined : TypeCompiler.Compile(route.body);
-  const responses = new Map<number, TypeCheck<TSchema>>([[200, TypeCompiler.Compile(route.response)]]);
-  for (const [status, schema] of Object.entries(route.responses ?? {})) {
-    responses.set(Number(status), TypeCompiler.Compile(schema));
-  }
+  // Compiled on first use: only servers that check responses need them.
+  const responses = new Map<number, ResponseCheck>();
+  const responseCheck = (status: number): ResponseCheck | undefined => {
+    const schema = status === 200 ? route.response : route.responses?.[status];
+    if (schema === undefined) return undefined;
+    let check = responses.get(status);
+    if (!check) {
+      check = compileResponseCheck(schema);
+      responses.set(status, check);
+    }
+    return check;
+  };
 
   return {
     input(raw) {
@@ -71,13 +95,83 @@ export function compileRouteValidator(route: RouteSpec): RouteValidator {
       return { params: p, query: q, body: b };
     },
     response(status, value) {
-      const check = responses.get(status);
-      if (!check) return [];
-      const issues: ValidationIssue[] = [];
-      collect(check, value, '', issues);
-      return issues;
+      const check = responseCheck(status);
+      if (!check) return [{ path: '', message: `the route declares no body for status ${status}` }];
+      return check(value);
     },
   };
+}
+
+/** The problems of a response body (an empty list when it matches). */
+export type ResponseCheck = (value: unknown) => ValidationIssue[];
+
+/**
+ * A check of a response against `schema` read as closed: every object schema that leaves
+ * `additionalProperties` unset refuses members it does not declare, so the schema has to describe
+ * everything the daemon sends. The published schema stays open for clients.
+ */
+export function compileResponseCheck(schema: TSchema): ResponseCheck {
+  registerFormats();
+  requireKnownFormats(schema, 'response');
+  const check = TypeCompiler.Compile(closeObjects(schema) as TSchema);
+  return (value) => {
+    const issues: ValidationIssue[] = [];
+    collect(check, value, '', issues);
+    return issues;
+  };
+}
+
+/** Keys whose value is one sub-schema, and keys whose value is a list or map of them. */
+const SUB_SCHEMA = new Set(['items', 'additionalProperties', 'not', 'contains', 'if', 'then', 'else']);
+const SUB_SCHEMAS = new Set(['properties', 'patternProperties', 'anyOf', 'oneOf', 'allOf', 'prefixItems']);
+
+/** A shallow copy of `s` whose sub-schemas are replaced by `map(sub, pointer, key)`. */
+function mapSubSchemas(
+  s: Record<string, unknown>,
+  map: (sub: unknown, pointer: string, key: string) => unknown,
+): Record<string, unknown> {
+  const out = { ...s };
+  for (const [key, value] of Object.entries(s)) {
+    if (typeof value !== 'object' || value === null) continue;
+    if (SUB_SCHEMA.has(key) && !Array.isArray(value)) out[key] = map(value, `/${key}`, key);
+    else if (Array.isArray(value) && (SUB_SCHEMAS.has(key) || key === 'items')) {
+      out[key] = value.map((sub, i) => map(sub, `/${key}/${i}`, key));
+    } else if (SUB_SCHEMAS.has(key)) {
+      out[key] = Object.fromEntries(
+        Object.entries(value).map(([name, sub]) => [name, map(sub, `/${key}/${pointer(name)}`, key)]),
+      );
+    }
+  }
+  return out;
+}
+
+/**
+ * A copy with `additionalProperties: false` on every object schema that does not set it. Object
+ * spread keeps TypeBox's symbol keys (Kind), which the compiler needs; members of an allOf stay
+ * open, since each would refuse the members of the others.
+ */
+function closeObjects(schema: unknown, inAllOf = false): unknown {
+  if (typeof schema !== 'object' || schema === null) return schema;
+  const s = mapSubSchemas(schema as Record<string, unknown>, (sub, _, key) =>
+    closeObjects(sub, key === 'allOf'),
+  );
+  if (!inAllOf && s.type === 'object' && s.properties !== undefined && s.additionalProperties === undefined) {
+    s.additionalProperties = false;
+  }
+  return s;
+}
+
+/**
+ * TypeBox fails every value of a format it does not know ("Unknown format"), so a schema naming
+ * one that src/api/formats.ts does not register is refused at startup, not found by a 500.
+ */
+function requireKnownFormats(schema: unknown, where: string, path = ''): void {
+  if (typeof schema !== 'object' || schema === null) return;
+  const s = schema as Record<string, unknown>;
+  if (typeof s.format === 'string' && !FormatRegistry.Has(s.format)) {
+    throw new TypeError(`${where}${path}: format '${s.format}' is not registered (src/api/formats.ts)`);
+  }
+  mapSubSchemas(s, (sub, at) => requireKnownFormats(sub, where, `${path}${at}`));
 }
 
 function describe(issues: readonly ValidationIssue[]): string {

@@ -1,0 +1,488 @@
+/**
+ * irqkitd's API contract: the TypeBox schema of every request and response, each next to its
+ * static type of the same name. The daemon validates requests with them, checks its handlers'
+ * return types against them at compile time (defineRoute) and generates /openapi.json from them;
+ * the CLI, the dashboard's typedefs and the tests read the wire format through the same types.
+ *
+ * Clients import these with `import type` only, so no TypeBox code is bundled into irqkit.
+ * Response objects leave `additionalProperties` unset (clients must tolerate new members), but
+ * the daemon's response check in tests treats them as closed, so every member sent is declared.
+ */
+import { type Static, Type } from '@sinclair/typebox';
+import { ERROR_CODES, type ErrorCode } from '../core/errors.ts';
+
+// ---------------------------------------------------------------------------------------------
+// request parts
+
+export const IrqParam = Type.Object({
+  irq: Type.Integer({ minimum: 0, maximum: 1_048_575, description: 'Linux IRQ number' }),
+});
+export type IrqParam = Static<typeof IrqParam>;
+
+export const Cpu = Type.Integer({ minimum: 0, maximum: 65_535, description: 'CPU id' });
+
+const Duration = Type.String({
+  pattern: '^\\s*\\d+(\\.\\d+)?\\s*(ms|s|m|h)?\\s*$',
+  maxLength: 16,
+  description: 'A duration: 500ms, 5s, 1m, 15m (a bare number is seconds)',
+});
+
+const CpuList = Type.String({
+  pattern: '^[0-9,\\-:/ ]*$',
+  maxLength: 4096,
+  description: 'A cpulist as in smp_affinity_list, e.g. 0-7,16',
+});
+
+export const NumaPolicy = Type.Union(
+  [Type.Literal('strict'), Type.Literal('prefer'), Type.Literal('ignore')],
+  {
+    description:
+      "Keep each device's IRQs on CPUs of its NUMA node: strict (always), prefer (where that node has planned CPUs), ignore",
+  },
+);
+export type NumaPolicy = Static<typeof NumaPolicy>;
+
+const Persist = Type.Boolean({
+  description:
+    'Keep it: save a pin in the state file and apply it again at start-up and whenever the IRQ comes back (driver reload, NIC reset)',
+});
+
+export const WindowQuery = Type.Object({
+  window: Type.Optional(Duration),
+  wait: Type.Optional(
+    Type.Boolean({
+      description: 'Wait for enough history when the daemon has run for less than the window (default true)',
+    }),
+  ),
+});
+export type WindowQuery = Static<typeof WindowQuery>;
+
+export const InterruptsQuery = Type.Object({
+  format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('text')])),
+});
+export type InterruptsQuery = Static<typeof InterruptsQuery>;
+
+export const PlanQuery = Type.Object({
+  window: Type.Optional(Duration),
+  wait: Type.Optional(Type.Boolean()),
+  cpus: Type.Optional(CpuList),
+  numa: Type.Optional(NumaPolicy),
+  tolerance: Type.Optional(
+    Type.Number({
+      minimum: 0,
+      maximum: 100,
+      description: 'Percent above the best makespan accepted for fewer moves',
+    }),
+  ),
+  timeLimit: Type.Optional(Duration),
+});
+export type PlanQuery = Static<typeof PlanQuery>;
+
+export const PlanApplyBody = Type.Object(
+  {
+    window: Type.Optional(Duration),
+    wait: Type.Optional(Type.Boolean()),
+    cpus: Type.Optional(CpuList),
+    numa: Type.Optional(NumaPolicy),
+    tolerance: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
+    timeLimit: Type.Optional(Duration),
+    dryRun: Type.Optional(Type.Boolean()),
+    persist: Type.Optional(Persist),
+  },
+  { additionalProperties: false },
+);
+export type PlanApplyBody = Static<typeof PlanApplyBody>;
+
+export const AffinityBody = Type.Object(
+  { cpu: Cpu, persist: Type.Optional(Persist) },
+  { additionalProperties: false },
+);
+export type AffinityBody = Static<typeof AffinityBody>;
+
+export const BatchBody = Type.Object(
+  {
+    assignments: Type.Array(
+      Type.Object(
+        {
+          irq: Type.String({ pattern: '^[0-9]{1,7}$', description: 'IRQ number as a string' }),
+          cpu: Cpu,
+        },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, maxItems: 16_384 },
+    ),
+    dryRun: Type.Optional(Type.Boolean()),
+    persist: Type.Optional(Persist),
+  },
+  { additionalProperties: false },
+);
+export type BatchBody = Static<typeof BatchBody>;
+
+// ---------------------------------------------------------------------------------------------
+// affinity writes
+
+/** A code of the error catalogue (src/core/errors.ts): what went wrong, for programs. */
+export const ErrorCodeSchema = Type.Union(
+  (Object.keys(ERROR_CODES) as ErrorCode[]).map((code) => Type.Literal(code)),
+  { description: 'A code of the error catalogue: what went wrong, for programs' },
+);
+
+const ErrorInfo = Type.Object({
+  code: ErrorCodeSchema,
+  message: Type.String(),
+  errno: Type.Optional(Type.String()),
+});
+
+/** The members of one IRQ's outcome, shared by the write and the restore outcomes. */
+export const outcomeMembers = {
+  irq: Type.String(),
+  cpu: Type.Integer({ description: 'The CPU asked for' }),
+  ok: Type.Boolean({ description: 'Set as asked (in a dry run: would be); false for a write undone' }),
+  previous: Type.Array(Type.Integer(), { description: 'smp_affinity_list before the write' }),
+  affinity: Type.Array(Type.Integer(), { description: 'smp_affinity_list after the write or rollback' }),
+  effective: Type.Union([Type.Array(Type.Integer()), Type.Null()], {
+    description: 'effective_affinity_list read back; null where the kernel has no such file',
+  }),
+  pending: Type.Boolean({
+    description: 'Accepted, but the kernel moves it at its next interrupt (x86 without interrupt remapping)',
+  }),
+  rolledBack: Type.Boolean(),
+  error: Type.Optional(ErrorInfo),
+};
+
+export const Outcome = Type.Object(outcomeMembers);
+export type Outcome = Static<typeof Outcome>;
+
+export const SetAffinityResult = Type.Object({
+  ...outcomeMembers,
+  warnings: Type.Optional(
+    Type.Array(Type.String(), { description: 'With persist: e.g. irqbalance runs and will undo the pin' }),
+  ),
+});
+export type SetAffinityResult = Static<typeof SetAffinityResult>;
+
+export const BatchResult = Type.Object({
+  ok: Type.Boolean(),
+  dryRun: Type.Boolean(),
+  rolledBack: Type.Boolean(),
+  outcomes: Type.Array(Outcome),
+  warnings: Type.Optional(
+    Type.Array(Type.String(), { description: 'With persist: e.g. irqbalance runs and will undo the pins' }),
+  ),
+});
+export type BatchResult = Static<typeof BatchResult>;
+
+// ---------------------------------------------------------------------------------------------
+// interrupts and windows
+
+export const WindowInfo = Type.Object({
+  start: Type.String({ format: 'date-time' }),
+  end: Type.String({ format: 'date-time' }),
+  seconds: Type.Number(),
+  complete: Type.Boolean({ description: 'False when the daemon had less history than the window asked for' }),
+  requestedSeconds: Type.Number(),
+});
+export type WindowInfo = Static<typeof WindowInfo>;
+
+const CpuTotal = Type.Object({
+  cpu: Type.Integer(),
+  interrupts: Type.Number(),
+  share: Type.Number(),
+  ratePerSecond: Type.Number(),
+});
+export type CpuTotal = Static<typeof CpuTotal>;
+
+export const DistributionRow = Type.Object({
+  irq: Type.String(),
+  name: Type.String(),
+  chip: Type.Union([Type.String(), Type.Null()]),
+  perCpu: Type.Array(Type.Number(), { description: 'Interrupts in the window, aligned with `cpus`' }),
+  total: Type.Number(),
+  ratePerSecond: Type.Number(),
+});
+export type DistributionRow = Static<typeof DistributionRow>;
+
+export const Distribution = Type.Object({
+  window: WindowInfo,
+  cpus: Type.Array(Type.Integer()),
+  irqs: Type.Array(DistributionRow),
+  named: Type.Array(
+    Type.Object({
+      row: Type.String(),
+      description: Type.String(),
+      perCpu: Type.Union([Type.Array(Type.Number()), Type.Null()]),
+      total: Type.Number(),
+      ratePerSecond: Type.Number(),
+    }),
+  ),
+  cpuTotals: Type.Array(CpuTotal),
+  total: Type.Number(),
+  ratePerSecond: Type.Number(),
+});
+export type Distribution = Static<typeof Distribution>;
+
+export const CpuSummary = Type.Object({
+  window: WindowInfo,
+  cpus: Type.Array(CpuTotal),
+  total: Type.Number(),
+  ratePerSecond: Type.Number(),
+});
+export type CpuSummary = Static<typeof CpuSummary>;
+
+/** One row of /proc/interrupts as parsed (src/core/snapshot.ts). */
+export const InterruptRow = Type.Object({
+  label: Type.String({ description: 'Before the first colon: "132", "NMI", "LOC"' }),
+  numeric: Type.Boolean({ description: 'An IRQ number (a row a balancer may move)' }),
+  occurrence: Type.Integer({ description: '0 for the first row with this label, 1 for the second …' }),
+  counts: Type.Array(Type.Number(), { description: 'Per-CPU counts in the order of `cpus` (may be fewer)' }),
+  total: Type.Number(),
+  tail: Type.String({ description: 'Everything after the counts' }),
+  chip: Type.Optional(Type.String()),
+  hwirq: Type.Optional(Type.String()),
+  trigger: Type.Optional(Type.String()),
+  flow: Type.Optional(Type.String()),
+  actions: Type.Optional(Type.Array(Type.String())),
+  description: Type.Optional(Type.String()),
+  line: Type.Integer({ description: '1-based line where the row starts' }),
+});
+export type InterruptRow = Static<typeof InterruptRow>;
+
+export const InterruptsDoc = Type.Object({
+  at: Type.String({ format: 'date-time' }),
+  cpus: Type.Array(Type.Integer()),
+  rows: Type.Array(InterruptRow),
+  warnings: Type.Array(Type.Object({ line: Type.Integer(), message: Type.String(), text: Type.String() }), {
+    description: 'Lines the parser could not read as they are',
+  }),
+});
+export type InterruptsDoc = Static<typeof InterruptsDoc>;
+
+// ---------------------------------------------------------------------------------------------
+// IRQs
+
+const Device = Type.Union([
+  Type.Object({
+    name: Type.String(),
+    path: Type.String(),
+    numaNode: Type.Union([Type.Integer(), Type.Null()]),
+    localCpus: Type.Union([Type.Array(Type.Integer()), Type.Null()]),
+  }),
+  Type.Null(),
+]);
+
+export const IrqDetails = Type.Object({
+  irq: Type.String(),
+  name: Type.String(),
+  chip: Type.Union([Type.String(), Type.Null()]),
+  hwirq: Type.Union([Type.String(), Type.Null()]),
+  device: Device,
+  affinity: Type.String({ description: 'smp_affinity_list' }),
+  effectiveAffinity: Type.Union([Type.String(), Type.Null()]),
+  node: Type.Union([Type.Integer(), Type.Null()]),
+  affinityHint: Type.Union([Type.String(), Type.Null()]),
+  managed: Type.Union([Type.Boolean(), Type.Null()], {
+    description: 'null: cannot be known without trying a write',
+  }),
+  banned: Type.Boolean(),
+  ratePerSecond: Type.Number(),
+  rateWindowSeconds: Type.Number(),
+  total: Type.Number({ description: 'Interrupts since boot (32-bit per-CPU counters summed)' }),
+});
+export type IrqDetails = Static<typeof IrqDetails>;
+
+export const IrqList = Type.Object({ irqs: Type.Array(IrqDetails) });
+export type IrqList = Static<typeof IrqList>;
+
+// ---------------------------------------------------------------------------------------------
+// plans
+
+const balanceMembers = {
+  makespan: Type.Number({ description: "The busiest CPU's load: what the planner minimises" }),
+  lowerBound: Type.Number({ description: 'No placement can have a smaller makespan' }),
+  gap: Type.Number({ description: 'makespan - lowerBound' }),
+  gapPercent: Type.Number(),
+  total: Type.Number(),
+  mean: Type.Number(),
+  min: Type.Number(),
+  peakToAverage: Type.Number({ description: 'makespan / mean: 1 is perfect' }),
+  spread: Type.Number({ description: '(max - min) / mean: 0 is perfect' }),
+  cv: Type.Number({ description: 'Coefficient of variation of the loads' }),
+};
+
+export const BalanceMetrics = Type.Object(balanceMembers);
+export type BalanceMetrics = Static<typeof BalanceMetrics>;
+
+export const PlannedMetrics = Type.Object({
+  ...balanceMembers,
+  provenOptimal: Type.Boolean({ description: 'No placement has a smaller makespan' }),
+  bestMakespan: Type.Number({
+    description: 'The smallest makespan found, before trading some for fewer moves',
+  }),
+  moves: Type.Integer(),
+  tolerance: Type.Number(),
+});
+export type PlannedMetrics = Static<typeof PlannedMetrics>;
+
+const IrqCpu = Type.Object({ irq: Type.String(), cpu: Type.Integer() });
+
+export const PlanAssignment = Type.Object({
+  irq: Type.String(),
+  name: Type.String(),
+  load: Type.Number(),
+  current: Type.Union([Type.Integer(), Type.Null()]),
+  cpu: Type.Integer(),
+  moved: Type.Boolean(),
+  fixed: Type.Boolean(),
+  allowed: Type.Optional(Type.String({ description: 'The CPUs it may go to (its NUMA node), as a cpulist' })),
+});
+export type PlanAssignment = Static<typeof PlanAssignment>;
+
+export const Plan = Type.Object({
+  window: WindowInfo,
+  cpus: Type.Array(Type.Integer()),
+  numa: NumaPolicy,
+  assignments: Type.Array(PlanAssignment),
+  moves: Type.Array(IrqCpu),
+  pins: Type.Array(IrqCpu, {
+    description: 'IRQs that stay on their CPU but whose mask allows others; apply narrows them to it',
+  }),
+  before: Type.Object({
+    cpus: Type.Array(Type.Object({ cpu: Type.Integer(), load: Type.Number() })),
+    metrics: BalanceMetrics,
+  }),
+  after: Type.Object({
+    cpus: Type.Array(
+      Type.Object({
+        cpu: Type.Integer(),
+        load: Type.Number(),
+        share: Type.Number(),
+        irqs: Type.Integer({ description: 'How many IRQs the CPU holds' }),
+      }),
+    ),
+    metrics: PlannedMetrics,
+  }),
+  idle: Type.Array(Type.String(), { description: 'IRQs without interrupts in the window, left alone' }),
+  method: Type.Union(
+    [
+      Type.Literal('trivial'),
+      Type.Literal('round-robin'),
+      Type.Literal('lpt'),
+      Type.Literal('kk'),
+      Type.Literal('ckk'),
+      Type.Literal('pair-repartition'),
+      Type.Literal('branch-and-bound'),
+    ],
+    { description: 'The step that produced the best makespan' },
+  ),
+  baselines: Type.Object({
+    roundRobin: Type.Number(),
+    lpt: Type.Number(),
+    kk: Type.Union([Type.Number(), Type.Null()]),
+  }),
+  search: Type.Object({
+    units: Type.Number(),
+    stoppedBy: Type.Union(
+      [
+        Type.Literal('complete'),
+        Type.Literal('budget'),
+        Type.Literal('clock'),
+        Type.Literal('bound'),
+        Type.Literal('converged'),
+      ],
+      { description: 'Why the search ended' },
+    ),
+  }),
+  notes: Type.Array(Type.String()),
+  topology: Type.Object({
+    online: Type.String(),
+    isolated: Type.String(),
+    nohzFull: Type.String(),
+    nodes: Type.Array(Type.Object({ node: Type.Integer(), cpus: Type.String() })),
+  }),
+});
+export type Plan = Static<typeof Plan>;
+
+export const PlanApplyResult = Type.Object({ plan: Plan, result: BatchResult });
+export type PlanApplyResult = Static<typeof PlanApplyResult>;
+
+// ---------------------------------------------------------------------------------------------
+// meta
+
+export const SamplerHealth = Type.Object({
+  samples: Type.Integer(),
+  lastSampleAt: Type.Union([Type.Number(), Type.Null()], { description: 'Unix time in ms' }),
+  lastError: Type.Union([
+    Type.Object({ code: Type.String(), message: Type.String(), at: Type.Number({ description: 'Unix ms' }) }),
+    Type.Null(),
+  ]),
+  historySeconds: Type.Number(),
+  storedCounters: Type.Integer(),
+});
+export type SamplerHealth = Static<typeof SamplerHealth>;
+
+export const StateHealth = Type.Object({
+  file: Type.Union([Type.String(), Type.Null()]),
+  pins: Type.Integer(),
+  originals: Type.Integer(),
+  notApplied: Type.Integer({
+    description: 'Pins not in effect (drifted, missing, cpu-offline, mismatch, failed)',
+  }),
+  lastSaveError: Type.Union([
+    Type.Object({ message: Type.String(), at: Type.String({ format: 'date-time' }) }),
+    Type.Null(),
+  ]),
+  loadProblem: Type.Union([Type.String(), Type.Null()]),
+});
+export type StateHealth = Static<typeof StateHealth>;
+
+export const IrqbalanceStatus = Type.Object({
+  running: Type.Boolean(),
+  pids: Type.Array(Type.Integer()),
+  checkedAt: Type.String({ format: 'date-time' }),
+});
+export type IrqbalanceStatus = Static<typeof IrqbalanceStatus>;
+
+export const Health = Type.Object({
+  status: Type.Union([Type.Literal('ok'), Type.Literal('degraded')]),
+  version: Type.String(),
+  uptimeSeconds: Type.Number(),
+  system: Type.String(),
+  readOnly: Type.Boolean(),
+  sampler: SamplerHealth,
+  state: StateHealth,
+  irqbalance: IrqbalanceStatus,
+  warnings: Type.Array(Type.String(), { description: 'e.g. irqbalance runs and undoes pins' }),
+});
+export type Health = Static<typeof Health>;
+
+/** Any JSON object: the schemas inside the OpenAPI document are not described again. */
+const JsonObject = Type.Object({}, { additionalProperties: true });
+
+export const OpenApiOperation = Type.Object({
+  operationId: Type.String(),
+  summary: Type.String(),
+  description: Type.Optional(Type.String()),
+  tags: Type.Optional(Type.Array(Type.String())),
+  parameters: Type.Optional(Type.Array(JsonObject)),
+  requestBody: Type.Optional(JsonObject),
+  responses: Type.Record(Type.String({ description: 'An HTTP status' }), JsonObject),
+});
+export type OpenApiOperation = Static<typeof OpenApiOperation>;
+
+export const OpenApiDoc = Type.Object({
+  openapi: Type.Literal('3.1.0'),
+  info: Type.Object({
+    title: Type.String(),
+    version: Type.String(),
+    description: Type.Optional(Type.String()),
+  }),
+  tags: Type.Array(Type.Object({ name: Type.String() })),
+  paths: Type.Record(
+    Type.String({ description: "A path template, e.g. '/api/v1/irqs/{irq}'" }),
+    Type.Record(Type.String({ description: 'A lower-case HTTP method' }), OpenApiOperation),
+  ),
+  components: Type.Object({ schemas: Type.Record(Type.String(), JsonObject) }),
+});
+export type OpenApiDoc = Static<typeof OpenApiDoc>;
+
+export const TextBody = Type.String();
