@@ -357,6 +357,7 @@ export const Plan = Type.Object({
         load: Type.Number(),
         share: Type.Number(),
         irqs: Type.Integer({ description: 'How many IRQs the CPU holds' }),
+        stddev: Type.Number({ description: 'Standard deviation of the predicted load: its measuring noise' }),
       }),
     ),
     metrics: PlannedMetrics,

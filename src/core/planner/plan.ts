@@ -31,6 +31,9 @@ export type { PlanItem } from './problem.ts';
 
 export const DEFAULT_TIME_LIMIT_MS = 250;
 
+/** Two standard errors of a difference: loads closer than that count as equal. */
+export const DEFAULT_CONFIDENCE = 2;
+
 /** Branch-and-bound only pays off while the tree is small enough to finish. */
 const EXACT_MAX_ITEMS = 200;
 
@@ -39,6 +42,15 @@ export interface PlanRequest {
   items: readonly PlanItem[];
   /** Load on CPUs that no listed IRQ explains (named rows, unlisted IRQs). */
   baseLoad?: Readonly<Record<number, number>>;
+  /** The variance of each CPU's `baseLoad` (absent: exact). */
+  baseVariance?: Readonly<Record<number, number>>;
+  /**
+   * How many standard errors of a difference count as noise (default 2). Loads that differ by
+   * less than that margin count as equal, and a move must gain more than it. 0 plans exactly.
+   */
+  confidence?: number;
+  /** At most this many moves, the most valuable first (default: no cap). */
+  maxMoves?: number;
   /** Search effort, in milliseconds at the nominal rate (see budget.ts). */
   timeLimitMs?: number;
   /** Accept a makespan up to (1 + tolerance) × the best found, for fewer moves. */
@@ -55,6 +67,24 @@ export interface Assignment {
   current?: number;
   moved: boolean;
   fixed: boolean;
+  /**
+   * For a moved IRQ: how much the move lowers the higher of its two CPUs' loads (source and
+   * target) against leaving this one IRQ where it is, the rest of the plan unchanged.
+   */
+  gain?: number;
+  /** For a moved IRQ: the noise margin of that pair of CPUs, which `gain` exceeds. */
+  margin?: number;
+}
+
+export interface NoiseSummary {
+  /** Standard errors of a difference that count as noise (the request's `confidence`). */
+  confidence: number;
+  /** True when every variance is 0: the input is exact and so is the plan. */
+  exact: boolean;
+  /** The margin on the busiest CPU: loads within it of the makespan count as equal to it. */
+  makespanMargin: number;
+  /** Moves left out by `maxMoves` (the least valuable). */
+  movesDropped: number;
 }
 
 export type Method =
@@ -68,7 +98,9 @@ export type Method =
 
 export interface PlanResult {
   assignments: Assignment[];
-  cpus: CpuShare[];
+  /** Per CPU, with `stddev`: the standard deviation of its load (0 when exact). */
+  cpus: Array<CpuShare & { stddev: number }>;
+  noise: NoiseSummary;
   metrics: BalanceMetrics & {
     /** True when no placement has a smaller makespan (this one's makespan is the optimum). */
     provenOptimal: boolean;
@@ -242,9 +274,28 @@ export function plan(request: PlanRequest): PlanResult {
     if (pos !== undefined) irqCount[pos] = (irqCount[pos] as number) + 1;
   }
   const metrics = balanceMetrics(loads, bound.value);
+  const confidence = request.confidence ?? DEFAULT_CONFIDENCE;
+  const variances = new Array<number>(p.k).fill(0);
+  for (const [cpu, v] of Object.entries(request.baseVariance ?? {})) {
+    const pos = posOf.get(Number(cpu));
+    if (pos !== undefined) variances[pos] = (variances[pos] as number) + v;
+  }
+  request.items.forEach((it, i) => {
+    const pos = posOf.get((assignments[i] as Assignment).cpu);
+    if (pos !== undefined && it.variance) variances[pos] = (variances[pos] as number) + it.variance;
+  });
+  const exact = variances.every((v) => v === 0);
+  const busiest = loads.indexOf(Math.max(...loads));
   return {
     assignments,
-    cpus: cpuShares(p.cpus, loads, irqCount),
+    cpus: cpuShares(p.cpus, loads, irqCount).map((c, i) => ({ ...c, stddev: Math.sqrt(variances[i] ?? 0) })),
+    noise: {
+      confidence,
+      exact,
+      // Two CPUs of about the busiest one's variance: the standard error of their difference.
+      makespanMargin: exact ? 0 : confidence * Math.SQRT2 * Math.sqrt(variances[busiest] ?? 0),
+      movesDropped: 0,
+    },
     metrics: {
       ...metrics,
       provenOptimal: optimal && chosen.makespan <= best.makespan,

@@ -15,6 +15,11 @@ export interface PlanItem {
   current?: number;
   /** It cannot move (kernel-managed, banned): it stays on `current` and still loads that CPU. */
   fixed?: boolean;
+  /**
+   * The variance of `load` (in the load's unit, squared): how far a re-measurement may differ.
+   * Absent or 0: the load is exact (a rate file given as input), and so are the plans made on it.
+   */
+  variance?: number;
 }
 
 export interface Problem {
