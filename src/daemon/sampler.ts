@@ -35,11 +35,16 @@ export interface SamplerOptions {
 }
 
 export interface SamplerHealth {
+  /** Reads that succeeded. */
   samples: number;
+  /** Reads that failed (unreadable, truncated, unparsable); each is skipped. */
+  failures: number;
   lastSampleAt: number | null;
   lastError: { code: string; message: string; at: number } | null;
   historySeconds: number;
   storedCounters: number;
+  /** Window queries waiting now for history the sampler does not have yet. */
+  waiting: number;
 }
 
 export class Sampler {
@@ -49,6 +54,8 @@ export class Sampler {
   private latest: { at: number; snapshot: Snapshot; text: string } | null = null;
   private timer: unknown = null;
   private samples = 0;
+  private failures = 0;
+  private waiting = 0;
   private lastError: SamplerHealth['lastError'] = null;
   private waiters: Array<() => void> = [];
   private running = false;
@@ -113,6 +120,7 @@ export class Sampler {
           ? e
           : new IrqkitError('IRQ_ERR_FILE_READ', `reading interrupts failed: ${String(e)}`);
       this.lastError = { code: err.code, message: err.message, at };
+      this.failures++;
       this.options.onError?.(err);
       return;
     }
@@ -136,10 +144,12 @@ export class Sampler {
     const newest = this.history.newest;
     return {
       samples: this.samples,
+      failures: this.failures,
       lastSampleAt: this.latest?.at ?? null,
       lastError: this.lastError,
       historySeconds: oldest !== undefined && newest !== undefined ? (newest - oldest) / 1000 : 0,
       storedCounters: this.history.storedCounters(),
+      waiting: this.waiting,
     };
   }
 
@@ -179,11 +189,16 @@ export class Sampler {
           retryAfterSeconds: Math.ceil(this.options.intervalMs / 1000),
         });
       }
-      await new Promise<void>((resolve) => {
-        this.waiters.push(resolve);
-        const left = Math.max(0, deadline - this.clock.now());
-        this.clock.setTimeout(resolve, left).unref?.();
-      });
+      this.waiting++;
+      try {
+        await new Promise<void>((resolve) => {
+          this.waiters.push(resolve);
+          const left = Math.max(0, deadline - this.clock.now());
+          this.clock.setTimeout(resolve, left).unref?.();
+        });
+      } finally {
+        this.waiting--;
+      }
     }
   }
 }
