@@ -42,6 +42,9 @@ export interface SamplerHealth {
   lastSampleAt: number | null;
   lastError: { code: string; message: string; at: number } | null;
   historySeconds: number;
+  /** Sampled intervals held in the history (one per pair of successive good reads). */
+  intervals: number;
+  /** Non-zero per-CPU deltas held, plus one per row: the history's size. */
   storedCounters: number;
   /** Window queries waiting now for history the sampler does not have yet. */
   waiting: number;
@@ -148,6 +151,7 @@ export class Sampler {
       lastSampleAt: this.latest?.at ?? null,
       lastError: this.lastError,
       historySeconds: oldest !== undefined && newest !== undefined ? (newest - oldest) / 1000 : 0,
+      intervals: this.history.length,
       storedCounters: this.history.storedCounters(),
       waiting: this.waiting,
     };

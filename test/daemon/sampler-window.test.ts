@@ -112,6 +112,7 @@ describe('sampler windows', () => {
       clock.advance(1000);
     }
     assert.ok(sampler.health().historySeconds <= 5);
+    assert.equal(sampler.health().intervals, 5, 'one interval per second of the 5 s kept');
     await assert.rejects(sampler.window(6000, { wait: false, maxWaitMs: 0 }), { code: 'IRQ_ERR_USAGE' });
     sampler.stop();
   });

@@ -282,6 +282,7 @@ export interface SamplerFigures {
   lastSampleAt: number | null;
   lastError: { code: string; message: string; at: number } | null;
   historySeconds: number;
+  intervals: number;
   storedCounters: number;
   waiting: number;
 }
