@@ -253,7 +253,8 @@ export function runDaemonToExit(
   });
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** Only for pacing a poll: tests synchronise on handshakes, never on sleeps. */
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Polls `probe` until it returns a value other than undefined, or throws after `timeoutMs`. The
