@@ -410,14 +410,23 @@ export type PlanApplyResult = Static<typeof PlanApplyResult>;
 // meta
 
 export const SamplerHealth = Type.Object({
-  samples: Type.Integer(),
+  samples: Type.Integer({ description: 'Reads that succeeded' }),
+  failures: Type.Integer({
+    description: 'Reads that failed (unreadable, truncated, unparsable); each is skipped',
+  }),
   lastSampleAt: Type.Union([Type.Number(), Type.Null()], { description: 'Unix time in ms' }),
   lastError: Type.Union([
     Type.Object({ code: Type.String(), message: Type.String(), at: Type.Number({ description: 'Unix ms' }) }),
     Type.Null(),
   ]),
   historySeconds: Type.Number(),
-  storedCounters: Type.Integer(),
+  intervals: Type.Integer({ description: 'Sampled intervals held in the history' }),
+  storedCounters: Type.Integer({
+    description: "Non-zero per-CPU deltas held, plus one per row: the history's size",
+  }),
+  waiting: Type.Integer({
+    description: 'Window queries waiting now for history the sampler does not have yet',
+  }),
 });
 export type SamplerHealth = Static<typeof SamplerHealth>;
 

@@ -4,6 +4,7 @@
  * the daemon's own problem+json (its code and message), or a response that is not irqkitd's.
  */
 import { request } from 'node:http';
+import { formatDuration } from '../core/duration.ts';
 import { ERROR_CODES, type ErrorCode, IrqkitError } from '../core/errors.ts';
 
 export const DEFAULT_URL = 'http://127.0.0.1:9640';
@@ -138,8 +139,9 @@ export class DaemonClient {
           res.on('error', (e) => reject(this.unreachable(e)));
         },
       );
-      req.setTimeout(this.timeoutMs + extraTimeoutMs, () => {
-        req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' }));
+      const timeoutMs = this.timeoutMs + extraTimeoutMs;
+      req.setTimeout(timeoutMs, () => {
+        req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT', timeoutMs }));
       });
       req.on('error', (e) => reject(this.unreachable(e)));
       if (payload) req.write(payload);
@@ -157,11 +159,17 @@ export class DaemonClient {
           : errno === 'EACCES'
             ? 'permission denied on the socket (irqkitd sockets are root-only)'
             : errno === 'ETIMEDOUT'
-              ? 'no answer in time'
+              ? timeoutWhy(e)
               : e.message;
     return new IrqkitError('IRQ_ERR_UNREACHABLE', `cannot reach irqkitd at ${this.endpoint.url}: ${why}`, {
       url: this.endpoint.url,
       ...(errno ? { errno } : {}),
     });
   }
+}
+
+/** Which limit ran out, so that a user knows what --timeout to raise. */
+function timeoutWhy(e: Error): string {
+  const ms = (e as { timeoutMs?: unknown }).timeoutMs;
+  return typeof ms === 'number' ? `no answer within ${formatDuration(ms)} (--timeout)` : 'no answer in time';
 }

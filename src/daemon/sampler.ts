@@ -42,6 +42,8 @@ export class Sampler {
   private latest: { at: number; snapshot: Snapshot; text: string } | null = null;
   private timer: unknown = null;
   private samples = 0;
+  private failures = 0;
+  private waiting = 0;
   private lastError: SamplerHealth['lastError'] = null;
   private waiters: Array<() => void> = [];
   private running = false;
@@ -106,6 +108,7 @@ export class Sampler {
           ? e
           : new IrqkitError('IRQ_ERR_FILE_READ', `reading interrupts failed: ${String(e)}`);
       this.lastError = { code: err.code, message: err.message, at };
+      this.failures++;
       this.options.onError?.(err);
       return;
     }
@@ -129,10 +132,13 @@ export class Sampler {
     const newest = this.history.newest;
     return {
       samples: this.samples,
+      failures: this.failures,
       lastSampleAt: this.latest?.at ?? null,
       lastError: this.lastError,
       historySeconds: oldest !== undefined && newest !== undefined ? (newest - oldest) / 1000 : 0,
+      intervals: this.history.length,
       storedCounters: this.history.storedCounters(),
+      waiting: this.waiting,
     };
   }
 
@@ -172,11 +178,16 @@ export class Sampler {
           retryAfterSeconds: Math.ceil(this.options.intervalMs / 1000),
         });
       }
-      await new Promise<void>((resolve) => {
-        this.waiters.push(resolve);
-        const left = Math.max(0, deadline - this.clock.now());
-        this.clock.setTimeout(resolve, left).unref?.();
-      });
+      this.waiting++;
+      try {
+        await new Promise<void>((resolve) => {
+          this.waiters.push(resolve);
+          const left = Math.max(0, deadline - this.clock.now());
+          this.clock.setTimeout(resolve, left).unref?.();
+        });
+      } finally {
+        this.waiting--;
+      }
     }
   }
 }

@@ -54,8 +54,11 @@ export interface SimulatedMachine {
    * 32-bit counter and atomically rewrites /proc/interrupts.
    */
   advance(seconds: number): void;
-  /** Advances by the wall-clock time elapsed every `intervalMs` (timer unref'd). */
-  start(intervalMs?: number): void;
+  /**
+   * Advances by the time elapsed on `clock` every `intervalMs` (timer unref'd). The clock is a
+   * monotonic real one by default; tests pass a manual one, so that time moves when they say.
+   */
+  start(intervalMs?: number, clock?: MachineClock): void;
   stop(): void;
   /** createSystem on this machine's roots. */
   system(options?: Omit<SystemOptions, 'procRoot' | 'sysRoot'>): SystemAccess;
@@ -100,6 +103,19 @@ export interface SimulatedMachine {
 }
 
 export type InterruptsFault = 'unreadable' | 'truncated' | 'truncated-lines';
+
+/** What start() needs of time: milliseconds from a monotonic source, and timers. */
+export interface MachineClock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): { unref?(): void };
+  clearTimeout(handle: unknown): void;
+}
+
+const monotonicClock: MachineClock = {
+  now: () => Number(process.hrtime.bigint()) / 1e6,
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
 
 interface IrqState {
   sim: SimIrq;
@@ -296,9 +312,9 @@ export function createSimulatedMachine(spec: SimSpec | ResolvedSimSpec, dir?: st
     return s;
   };
 
-  let timer: ReturnType<typeof setInterval> | null = null;
+  let timer: { handle: unknown; clock: MachineClock } | null = null;
   const stop = (): void => {
-    if (timer !== null) clearInterval(timer);
+    if (timer !== null) timer.clock.clearTimeout(timer.handle);
     timer = null;
   };
 
@@ -312,20 +328,27 @@ export function createSimulatedMachine(spec: SimSpec | ResolvedSimSpec, dir?: st
       return elapsed;
     },
     advance,
-    start(intervalMs = 1000) {
+    start(intervalMs = 1000, clock = monotonicClock) {
       stop();
-      let last = process.hrtime.bigint();
-      timer = setInterval(() => {
-        const now = process.hrtime.bigint();
+      let last = clock.now();
+      const tick = (): void => {
+        const now = clock.now();
         try {
-          advance(Number(now - last) / 1e9);
+          advance((now - last) / 1000);
         } catch {
           // The tree was removed under a running timer (a test's cleanup): nothing left to drive.
           stop();
+          return;
         }
         last = now;
-      }, intervalMs);
-      timer.unref();
+        schedule();
+      };
+      const schedule = (): void => {
+        const handle = clock.setTimeout(tick, intervalMs);
+        handle.unref?.();
+        timer = { handle, clock };
+      };
+      schedule();
     },
     stop,
     system(options = {}) {

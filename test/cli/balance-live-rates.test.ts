@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, constants, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { open, rename } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -10,78 +11,143 @@ const HEADER = '           CPU0       CPU1       CPU2\n';
 const line = (irq: number, counts: number[], name: string): string =>
   `${String(irq).padStart(3)}: ${counts.map((c) => String(c).padStart(10)).join(' ')}   PCI-MSI ${irq}-edge      ${name}\n`;
 
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * `irqkit balance --procfs DIR` on a fake procfs whose two reads of DIR/interrupts are `first`
+ * and `second`, whatever the machine's load: DIR/interrupts is a FIFO, so the test learns when
+ * the CLI starts its first read (its open meets the test's), puts a regular file with `second`
+ * in the FIFO's place, and only then answers the read with `first`. The second read, an
+ * --interval later, can only find the file.
+ */
+async function balanceOverReads(first: string, second: string, args: readonly string[]): Promise<Run> {
+  const dir = mkdtempSync(join(tmpdir(), 'irqkit-live-'));
+  try {
+    const file = join(dir, 'interrupts');
+    const mk = spawnSync('mkfifo', [file]);
+    assert.equal(mk.status, 0, `mkfifo: ${mk.stderr}`);
+    writeFileSync(join(dir, 'second'), second);
+    const child = spawn(process.execPath, [bundlePath(), 'balance', '--procfs', dir, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    // Opening a FIFO for writing waits for its reader: the CLI's first read.
+    const opening = open(file, 'w');
+    const fifo = await Promise.race([opening, closed.then(() => null)]);
+    if (fifo === null) {
+      // Meet the pending open with a reader of our own, so that nothing is left waiting.
+      closeSync(openSync(file, constants.O_RDONLY | constants.O_NONBLOCK));
+      await (await opening).close();
+      assert.fail(`the CLI ended (exit ${await closed}) before reading ${file}: ${stderr}`);
+    }
+    try {
+      await rename(join(dir, 'second'), file);
+      await fifo.writeFile(first);
+    } finally {
+      await fifo.close();
+    }
+    return { code: await closed, stdout, stderr };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+interface QuietError {
+  code: string;
+  message: string;
+  details: { source: string; window: { seconds: number }; cpus: number[] };
+}
+
 describe('irqkit balance without FILE measures live rates', () => {
   it('plans on the interrupts of the window, undoing a 32-bit wrap', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'irqkit-live-'));
-    try {
-      const file = join(dir, 'interrupts');
-      writeFileSync(
-        file,
-        HEADER +
-          line(30, [4294967000, 0, 0], 'eth0-rx-0') +
-          line(31, [100, 0, 0], 'eth0-tx-0') +
-          line(32, [0, 500, 0], 'nvme0q1') +
-          line(33, [7, 7, 7], 'idle-dev'),
-      );
-      const child = spawn(
-        process.execPath,
-        [bundlePath(), 'balance', '--procfs', dir, '--interval', '1500ms', '--json'],
-        { stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => {
-        stdout += d.toString();
-      });
-      child.stderr.on('data', (d: Buffer) => {
-        stderr += d.toString();
-      });
-      // Change the counters while the window is open: IRQ 30 wraps past 2^32 on CPU0.
-      await new Promise((r) => setTimeout(r, 500));
-      writeFileSync(
-        file,
-        HEADER +
-          line(30, [1000, 0, 0], 'eth0-rx-0') +
-          line(31, [400, 0, 0], 'eth0-tx-0') +
-          line(32, [0, 1100, 0], 'nvme0q1') +
-          line(33, [7, 7, 7], 'idle-dev'),
-      );
-      const code = await new Promise<number | null>((r) => child.on('close', r));
-      assert.equal(code, 0, stderr);
-      const j = JSON.parse(stdout) as {
-        window: { seconds: number };
-        assignments: Array<{ irq: string; load: number; current: number }>;
-        idle: string[];
-        metrics: { makespan: number; provenOptimal: boolean };
-      };
-      assert.ok(j.window.seconds >= 1.4, `window ${j.window.seconds}`);
-      const loads = Object.fromEntries(j.assignments.map((a) => [a.irq, a.load]));
-      assert.deepEqual(loads, { '30': 2 ** 32 - 4294967000 + 1000, '31': 300, '32': 600 });
-      assert.equal(j.assignments.find((a) => a.irq === '32')?.current, 1);
-      assert.deepEqual(j.idle, ['33']);
-      assert.equal(j.metrics.makespan, 1296);
-      assert.equal(j.metrics.provenOptimal, true);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    // IRQ 30 wraps past 2^32 on CPU0 between the two reads.
+    const r = await balanceOverReads(
+      HEADER +
+        line(30, [4294967000, 0, 0], 'eth0-rx-0') +
+        line(31, [100, 0, 0], 'eth0-tx-0') +
+        line(32, [0, 500, 0], 'nvme0q1') +
+        line(33, [7, 7, 7], 'idle-dev'),
+      HEADER +
+        line(30, [1000, 0, 0], 'eth0-rx-0') +
+        line(31, [400, 0, 0], 'eth0-tx-0') +
+        line(32, [0, 1100, 0], 'nvme0q1') +
+        line(33, [7, 7, 7], 'idle-dev'),
+      ['--interval', '1500ms', '--json'],
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout) as {
+      window: { seconds: number };
+      assignments: Array<{ irq: string; load: number; current: number }>;
+      idle: string[];
+      metrics: { makespan: number; provenOptimal: boolean };
+    };
+    assert.ok(j.window.seconds >= 1.4, `window ${j.window.seconds}`);
+    const loads = Object.fromEntries(j.assignments.map((a) => [a.irq, a.load]));
+    assert.deepEqual(loads, { '30': 2 ** 32 - 4294967000 + 1000, '31': 300, '32': 600 });
+    assert.equal(j.assignments.find((a) => a.irq === '32')?.current, 1);
+    assert.deepEqual(j.idle, ['33']);
+    assert.equal(j.metrics.makespan, 1296);
+    assert.equal(j.metrics.provenOptimal, true);
+  });
+
+  it('a window in which no IRQ fired: exit 65 IRQ_ERR_EMPTY naming the window, with the advice to measure longer', async () => {
+    const quiet = HEADER + line(30, [5, 0, 0], 'eth0-rx-0') + line(31, [0, 9, 0], 'nvme0q1');
+    const r = await balanceOverReads(quiet, quiet, ['--interval', '200ms', '--json']);
+    assert.equal(r.code, 65, r.stderr);
+    const e = (JSON.parse(r.stdout) as { error: QuietError }).error;
+    assert.equal(e.code, 'IRQ_ERR_EMPTY');
+    assert.match(e.message, /none of the 2 IRQs had any interrupts/);
+    assert.match(e.message, /measure longer with --interval/);
+    assert.match(e.details.source, /\/interrupts$/);
+    assert.ok(e.details.window.seconds >= 0.19, `window ${e.details.window.seconds}`);
+    assert.deepEqual(e.details.cpus, [0, 1, 2]);
+    assert.match(
+      r.stderr,
+      /^irqkit balance: none of the 2 IRQs .* s window of .*interrupts\); measure longer with --interval\n$/,
+    );
   });
 
   it('measures the real kernel: a window of the asked length over the online CPUs', () => {
+    const online = (readFileSync('/proc/interrupts', 'utf8').split('\n')[0] ?? '')
+      .trim()
+      .split(/\s+/)
+      .map((c) => Number(c.replace(/^CPU/, '')));
     const r = runCli(['balance', '--interval', '300ms', '--json']);
-    // An idle VM may see no device interrupt in 300 ms; that is the documented empty result.
-    if (r.code === 65) {
-      assert.equal((JSON.parse(r.stdout) as { error: { code: string } }).error.code, 'IRQ_ERR_EMPTY');
-      return;
-    }
-    assert.equal(r.code, 0, r.stderr);
+    // A quiet machine may see no device interrupt in 300 ms: then the answer is the documented
+    // IRQ_ERR_EMPTY, which names the same window, so both answers are checked alike.
     const j = JSON.parse(r.stdout) as {
-      source: string;
-      window: { seconds: number };
-      cpus: Array<{ cpu: number }>;
+      source?: string;
+      window?: { seconds: number };
+      cpus?: Array<{ cpu: number }>;
+      error?: QuietError;
     };
-    assert.equal(j.source, '/proc/interrupts');
-    assert.ok(j.window.seconds >= 0.29);
-    assert.ok(j.cpus.some((c) => c.cpu === 0));
+    const seen =
+      r.code === 0
+        ? { source: j.source, seconds: j.window?.seconds, cpus: j.cpus?.map((c) => c.cpu) }
+        : {
+            source: j.error?.details.source,
+            seconds: j.error?.details.window.seconds,
+            cpus: j.error?.details.cpus,
+          };
+    assert.ok(
+      r.code === 0 || (r.code === 65 && j.error?.code === 'IRQ_ERR_EMPTY'),
+      `exit ${r.code}: ${r.stderr}`,
+    );
+    assert.equal(seen.source, '/proc/interrupts');
+    assert.ok((seen.seconds ?? 0) >= 0.29, `window ${seen.seconds}`);
+    assert.deepEqual(seen.cpus, online);
   });
 
   it('refuses --interval together with a FILE', () => {

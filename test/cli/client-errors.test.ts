@@ -69,14 +69,12 @@ describe('irqkit client errors and help', () => {
       server.close();
     });
 
-    it('--timeout gives up with exit 2', () => {
-      const started = Date.now();
+    it('--timeout gives up with exit 2, naming the limit that ran out', () => {
       assertOneLineError(
         runCli(['irqs', '--url', url, '--timeout', '300ms']),
         2,
-        /cannot reach irqkitd at .*: no answer in time/,
+        /cannot reach irqkitd at .*: no answer within 300ms \(--timeout\)$/,
       );
-      assert.ok(Date.now() - started < 5000);
       assertOneLineError(
         runCli(['irqs', '--url', url, '--timeout', 'soon']),
         64,

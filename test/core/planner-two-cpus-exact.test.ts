@@ -8,6 +8,12 @@ import { partitionTwoWay } from '../../src/core/planner/two-way.ts';
 import { bruteForceMakespan } from '../helpers/brute-force.ts';
 import { seedFile } from '../helpers/paths.ts';
 
+/**
+ * The planner's safety clock, stopped: only the work-unit budget ends a search, so every result
+ * here is the same on an idle machine and on a loaded one.
+ */
+const now = (): number => 0;
+
 /** The seed files are simple enough to read here without the parser under test elsewhere. */
 function seedItems(name: string): Array<{ id: string; load: number; current: number }> {
   const items: Array<{ id: string; load: number; current: number }> = [];
@@ -28,7 +34,7 @@ describe('two CPUs: the original task', () => {
       const items = seedItems(name);
       const total = items.reduce((s, i) => s + i.load, 0);
       assert.equal(total % 2, 1, 'the seed total is odd, so a difference of 1 is the best possible');
-      const r = plan({ cpus: [0, 1], items });
+      const r = plan({ cpus: [0, 1], items, now });
       const [a, b] = r.cpus;
       assert.equal(Math.abs((a?.load ?? 0) - (b?.load ?? 0)), 1);
       assert.equal(r.metrics.makespan, (total + 1) / 2);
@@ -47,7 +53,7 @@ describe('two CPUs: the original task', () => {
 
   it('keeps most IRQs where they are while staying at the proven optimum', () => {
     const items = seedItems('interrupts-per-day.txt');
-    const r = plan({ cpus: [0, 1], items });
+    const r = plan({ cpus: [0, 1], items, now });
     assert.equal(r.metrics.provenOptimal, true);
     // Relabelling the CKK partition alone moves 33; free-set re-partitions keep far more home.
     assert.ok(r.metrics.moves <= 16, `moves ${r.metrics.moves}`);
@@ -55,8 +61,8 @@ describe('two CPUs: the original task', () => {
 
   it('gives the same plan every time for the same input', () => {
     const items = seedItems('interrupts-per-day.txt');
-    const first = plan({ cpus: [0, 1], items });
-    const second = plan({ cpus: [0, 1], items: items.map((x) => ({ ...x })) });
+    const first = plan({ cpus: [0, 1], items, now });
+    const second = plan({ cpus: [0, 1], items: items.map((x) => ({ ...x })), now });
     assert.deepEqual(
       second.assignments.map((x) => x.cpu),
       first.assignments.map((x) => x.cpu),
@@ -77,7 +83,7 @@ describe('CKK partitionTwoWay', () => {
       fc.property(instance, ({ weights, forcedSeed, base0, base1 }) => {
         // Mostly free items, some forced to a side (seed values below 0 mean free).
         const forced = weights.map((_, i) => Math.max(-1, forcedSeed[i] as number));
-        const r = partitionTwoWay(weights, forced, base0, base1, new Budget(1000));
+        const r = partitionTwoWay(weights, forced, base0, base1, new Budget(1000, now));
         let l0 = base0;
         let l1 = base1;
         weights.forEach((w, i) => {
@@ -106,8 +112,8 @@ describe('CKK partitionTwoWay', () => {
       fc.property(
         fc.array(fc.integer({ min: 1, max: 2 ** 32 - 1 }), { minLength: 2, maxLength: 300 }),
         (weights) => {
-          const tight = partitionTwoWay(weights, null, 0, 0, new Budget(0.0001));
-          const full = partitionTwoWay(weights, null, 0, 0, new Budget(200));
+          const tight = partitionTwoWay(weights, null, 0, 0, new Budget(0.0001, now));
+          const full = partitionTwoWay(weights, null, 0, 0, new Budget(200, now));
           assert.ok(Math.max(full.load0, full.load1) <= Math.max(tight.load0, tight.load1));
           assert.equal(
             tight.load0 + tight.load1,

@@ -16,8 +16,16 @@ import {
   type PageProblems,
   watchPage,
 } from '../helpers/browser.ts';
-import { type DaemonProcess, eventually, simArgs, startDaemon } from '../helpers/daemon-process.ts';
+import {
+  afterSamples,
+  type DaemonProcess,
+  eventually,
+  machineStepped,
+  simArgs,
+  startDaemon,
+} from '../helpers/daemon-process.ts';
 import { after, before } from '../helpers/node-test-hooks.ts';
+import { SIM_256CPU_2049IRQ } from '../helpers/sim-dashboard-256cpu.ts';
 
 const skip = browserSkip();
 
@@ -67,7 +75,7 @@ function until(
   page: Page,
   what: string,
   test: (s: Snapshot) => boolean,
-  timeoutMs = 10_000,
+  timeoutMs = 30_000,
 ): Promise<Snapshot> {
   return eventually(
     what,
@@ -81,7 +89,7 @@ function until(
 }
 
 /** Polls a text on the page until it matches. */
-function untilText(page: Page, selector: string, re: RegExp, timeoutMs = 10_000): Promise<string> {
+function untilText(page: Page, selector: string, re: RegExp, timeoutMs = 30_000): Promise<string> {
   return eventually(
     `${selector} to match ${re}`,
     async () => {
@@ -115,7 +123,7 @@ function hasHistory(d: DaemonProcess): Promise<true> {
   return eventually(
     'a first sampled interval',
     async () => (await d.request({ path: '/api/v1/cpus?window=1s&wait=false' })).status === 200 || undefined,
-    20_000,
+    undefined,
   );
 }
 
@@ -139,7 +147,7 @@ async function open(
     'the dashboard to draw',
     async () =>
       ((await page.evaluate('window.irqkitDashboard?.snapshot().seq ?? 0')) as number) >= 1 || undefined,
-    20_000,
+    undefined,
     50,
   );
   return { page, problems };
@@ -147,7 +155,7 @@ async function open(
 
 /** The plan the page shows once it has one (it computes one as it opens). */
 async function planShown(page: Page): Promise<Array<{ irq: string; cpu: number }>> {
-  return (await until(page, 'a plan', (s) => s.planMoves !== null, 20_000)).planMoves ?? [];
+  return (await until(page, 'a plan', (s) => s.planMoves !== null)).planMoves ?? [];
 }
 
 function noProblems(problems: PageProblems): void {
@@ -216,7 +224,7 @@ describe('dashboard in Chromium: a 16-CPU machine', { skip }, () => {
     } | null;
     assert.ok(at, `IRQ ${top.irq} is on the map`);
     await page.mouse.move(at.x, at.y);
-    const tip = await page.locator('#tooltip').innerText({ timeout: 5_000 });
+    const tip = await page.locator('#tooltip').innerText({ timeout: 30_000 });
     assert.match(tip, new RegExp(`^IRQ ${top.irq} · ${top.name}$`, 'm'));
     const cell = /^CPU 0: ([\d,.]+) interrupts\/s$/m.exec(tip);
     assert.ok(cell, tip);
@@ -242,13 +250,13 @@ describe('dashboard in Chromium: a 16-CPU machine', { skip }, () => {
     await page.check('input[name="window"][value="5s"]');
     await until(page, 'a 5 s window', (x) => x.windowInfo?.requestedSeconds === 5);
     const before = (await snapshot(page)).seq;
-    // Refreshed every second.
-    await until(page, 'two refreshes', (x) => x.seq >= before + 2, 5_000);
+    // It keeps refreshing (every second; how fast it keeps up is for a benchmark to say).
+    await until(page, 'two refreshes', (x) => x.seq >= before + 2);
   });
 
   it('Apply moves the planned IRQs: the simulated procfs and then the heat map show it', async () => {
     await page.click('#plan-btn');
-    await eventually('the plan', async () => (await page.isEnabled('#plan-btn')) || undefined, 20_000, 50);
+    await eventually('the plan', async () => (await page.isEnabled('#plan-btn')) || undefined, undefined, 50);
     const moves = await planShown(page);
     assert.ok(moves.length > 0, 'every movable IRQ starts on CPU 0, so there is something to move');
     const rows = (await page.evaluate(
@@ -260,7 +268,6 @@ describe('dashboard in Chromium: a 16-CPU machine', { skip }, () => {
     const peakBefore = parseShown((await shown(page)).peak);
     await page.screenshot({ path: artifactPath('dashboard-16cpu.png'), fullPage: true });
 
-    const appliedAt = Date.now();
     await page.click('#apply-btn');
     await untilText(page, '#apply-result', new RegExp(`^Applied ${moves.length} moves`));
     assert.ok(problems.requests.includes('POST /api/v1/affinity'), 'one batch through the API');
@@ -268,13 +275,12 @@ describe('dashboard in Chromium: a 16-CPU machine', { skip }, () => {
     // The plan described the old placement: it is gone until recomputed.
     assert.equal(await page.isDisabled('#apply-btn'), true);
 
-    // Once the 5 s window lies after the moves, the page shows the balance the plan predicted.
-    await until(
-      page,
-      'a window after the moves',
-      (x) => Date.parse(x.windowInfo?.start ?? '') > appliedAt + 300,
-      15_000,
-    );
+    // Once the 5 s window lies after the moves, the page shows the balance the plan predicted:
+    // the simulated kernel routes them at its next step, and a window that starts at a sample
+    // after that step counts only the new placement.
+    await machineStepped(d.procRoot);
+    const rerouted = (await afterSamples(d, 1)).lastSampleAt as number;
+    await until(page, 'a window after the moves', (x) => Date.parse(x.windowInfo?.start ?? '') >= rerouted);
     const peakAfter = parseShown((await shown(page)).peak);
     assert.ok(peakAfter < peakBefore / 2, `peak-to-average ${peakBefore} → ${peakAfter}`);
     await page.mouse.move(700, 420);
@@ -314,36 +320,10 @@ describe('dashboard in Chromium: a --read-only daemon', { skip }, () => {
 
 describe('dashboard in Chromium: 256 CPUs × 2,049 IRQs', { skip }, () => {
   let d: DaemonProcess;
-  // Six 256-queue NICs across both nodes, two NVMe drives with kernel-managed queues, the timer.
-  const spec = {
-    cpus: 256,
-    nodes: 2,
-    seed: 7,
-    uptime: 600,
-    devices: [
-      { name: 'timer', type: 'legacy', irq: 0, rate: 1 },
-      ...[0, 1, 2, 3, 4, 5].map((i) => ({
-        name: `eth${i}`,
-        pci: `0000:${(0x3b + i * 0x10).toString(16)}:00.0`,
-        node: i % 2,
-        queues: 256,
-        rate: 150_000,
-        skew: 'lognormal',
-      })),
-      ...[0, 1].map((i) => ({
-        name: `nvme${i}`,
-        pci: `0000:${(0xb1 + i).toString(16)}:00.0`,
-        node: i,
-        queues: 256,
-        rate: 80_000,
-        managed: true,
-      })),
-    ],
-  };
   before(async () => {
     if (skip) return;
     d = await startDaemon(
-      ['--simulate', JSON.stringify(spec), '--listen', '127.0.0.1:0', '--retention', '2m'],
+      ['--simulate', JSON.stringify(SIM_256CPU_2049IRQ), '--listen', '127.0.0.1:0', '--retention', '2m'],
       {
         startTimeoutMs: 60_000,
       },
@@ -361,15 +341,13 @@ describe('dashboard in Chromium: 256 CPUs × 2,049 IRQs', { skip }, () => {
     await d?.stop();
   });
 
-  it('draws every row and column on one canvas, and keeps up with the 1 s refresh', async () => {
-    const started = Date.now();
+  it('draws every row and column on one canvas, and keeps refreshing it', async () => {
     const { page, problems } = await open(d);
-    const s = await until(page, 'all 2,049 rows', (x) => x.rows === 2049, 20_000);
-    const firstDrawMs = Date.now() - started;
+    const s = await until(page, 'all 2,049 rows', (x) => x.rows === 2049);
     assert.equal(s.cols, 256);
     assert.equal(s.groups, 9, 'six NICs, two NVMe drives and the timer');
-    assert.ok(firstDrawMs < 15_000, `first map after ${firstDrawMs} ms`);
-    assert.ok(s.drawMs < 250, `one frame took ${s.drawMs.toFixed(1)} ms`);
+    // How fast it draws is measured by `npm run bench:dashboard`, not asserted here.
+    assert.ok(s.drawMs > 0, 'the page timed its frame');
     assert.ok(s.colWidth >= 4, `columns are ${s.colWidth} px wide`);
     // 524,544 cells, and the DOM stays small: the map is one canvas.
     assert.equal(await page.evaluate('document.querySelectorAll("#hm-scroll *").length'), 2);
@@ -377,7 +355,7 @@ describe('dashboard in Chromium: 256 CPUs × 2,049 IRQs', { skip }, () => {
     const nodes = (await page.evaluate('document.getElementsByTagName("*").length')) as number;
     assert.ok(nodes < 2_000, `${nodes} DOM nodes`);
     const seq = s.seq;
-    await until(page, 'two refreshes', (x) => x.seq >= seq + 2, 6_000);
+    await until(page, 'two refreshes', (x) => x.seq >= seq + 2);
 
     // The last row on the last CPU: scrolled to, drawn and hovered.
     const lastIrq = String(Math.max(...(await distribution(d, '5s')).irqs.map((i) => Number(i.irq))));
@@ -390,7 +368,7 @@ describe('dashboard in Chromium: 256 CPUs × 2,049 IRQs', { skip }, () => {
     assert.ok(at);
     await page.mouse.move(at.x, at.y);
     assert.match(
-      await page.locator('#tooltip').innerText({ timeout: 5_000 }),
+      await page.locator('#tooltip').innerText({ timeout: 30_000 }),
       new RegExp(`^IRQ ${lastIrq} · `),
     );
     await page.mouse.move(0, 0);

@@ -29,7 +29,14 @@ import { openApiPath } from '../../src/daemon/http/route.ts';
 import { buildRoutes } from '../../src/daemon/routes.ts';
 import type { IrqService } from '../../src/daemon/service.ts';
 import { corsHeaders } from '../helpers/api-assert.ts';
-import { type DaemonProcess, eventually, simArgs, sleep, startDaemon } from '../helpers/daemon-process.ts';
+import {
+  afterSamples,
+  type DaemonProcess,
+  eventually,
+  machineStepped,
+  simArgs,
+  startDaemon,
+} from '../helpers/daemon-process.ts';
 import type { HttpRequest, HttpResponse } from '../helpers/http.ts';
 import { after, before } from '../helpers/node-test-hooks.ts';
 
@@ -438,7 +445,8 @@ describe('irqkitd API on a simulated machine (real daemon process, loopback HTTP
       assert.equal(r.dryRun, true);
       assert.deepEqual(r.outcomes[0]?.affinity, [7], 'what the affinity would be');
       assert.deepEqual(r.outcomes[0]?.previous, [0]);
-      await sleep(250);
+      // A write would have been taken up (and routed) by the simulated kernel's next step.
+      await machineStepped(d.procRoot);
       assert.equal(d.irqFile(irq, 'smp_affinity_list'), before);
       assert.equal(d.irqFile(irq, 'effective_affinity_list'), before);
     });
@@ -481,7 +489,7 @@ describe('irqkitd API on a simulated machine (real daemon process, loopback HTTP
       for (const [irq, text] of files)
         assert.equal(d.irqFile(irq as string, 'smp_affinity_list'), text, `IRQ ${irq}`);
       assert.equal(d.irqFileMode(managed, 'smp_affinity_list'), 0o444);
-      await sleep(250);
+      await machineStepped(d.procRoot);
       for (const [irq, text] of files)
         assert.equal(d.irqFile(irq as string, 'effective_affinity_list'), text);
     });
@@ -490,7 +498,6 @@ describe('irqkitd API on a simulated machine (real daemon process, loopback HTTP
   describe('GET /api/v1/plan and POST /api/v1/plan/apply close the loop', { concurrency: 1 }, () => {
     let d: DaemonProcess;
     let plan: Plan;
-    let appliedAt = 0;
 
     before(async () => {
       d = await startDaemon(simArgs(SPEC));
@@ -552,7 +559,6 @@ describe('irqkitd API on a simulated machine (real daemon process, loopback HTTP
 
     it('POST /api/v1/plan/apply applies the moves; a window later the busiest CPU is close to the prediction', async () => {
       const res = await call(d, { method: 'POST', path: '/api/v1/plan/apply', json: { window: '1s' } });
-      appliedAt = Date.now();
       assert.equal(res.status, 200, res.text);
       const r = res.json<PlanApplyResult>();
       assert.equal(r.result.ok, true);
@@ -564,10 +570,18 @@ describe('irqkitd API on a simulated machine (real daemon process, loopback HTTP
       );
       for (const m of r.plan.moves) assert.equal(d.irqFile(m.irq, 'smp_affinity_list'), String(m.cpu));
 
-      // Measure a whole window that starts after the simulated kernel rerouted the IRQs.
-      await sleep(1_400);
-      const after = await getJson<CpuSummary>(d, '/api/v1/cpus?window=1s');
-      assert.ok(Date.parse(after.window.start) > appliedAt + 150, 'the window starts after the moves');
+      // Measure a whole window that starts after the simulated kernel rerouted the IRQs: its
+      // next step routes them, and a window starting at a sample after that step counts only
+      // interrupts on the new CPUs.
+      await machineStepped(d.procRoot);
+      for (const m of r.plan.moves)
+        assert.equal(d.irqFile(m.irq, 'effective_affinity_list'), String(m.cpu), `IRQ ${m.irq} routed`);
+      const rerouted = (await afterSamples(d, 1)).lastSampleAt as number;
+      const after = await eventually('a whole 1 s window after the moves', async () => {
+        const c = await getJson<CpuSummary>(d, '/api/v1/cpus?window=1s');
+        return Date.parse(c.window.start) >= rerouted ? c : undefined;
+      });
+      assert.equal(after.window.complete, true);
       const predicted = r.plan.after.metrics;
       const predictedShare = predicted.makespan / predicted.total;
       const top = busiest(after.cpus);

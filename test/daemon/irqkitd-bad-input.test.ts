@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { BatchResult, Distribution, IrqDetails, IrqList } from '../../src/api/schemas.ts';
 import { corsHeaders, expectProblem } from '../helpers/api-assert.ts';
-import { type DaemonProcess, simArgs, sleep, startDaemon } from '../helpers/daemon-process.ts';
+import { type DaemonProcess, machineStepped, simArgs, startDaemon } from '../helpers/daemon-process.ts';
 import { type HttpRequest, type HttpResponse, rawJsonBody, sendRaw } from '../helpers/http.ts';
 import { after, before } from '../helpers/node-test-hooks.ts';
 
@@ -53,6 +53,12 @@ describe('irqkitd refuses bad input with stable problem codes (real daemon proce
       `${irq}:${daemon.irqFile(irq, 'smp_affinity')}`,
       `${irq}:${daemon.irqFile(irq, 'effective_affinity_list')}`,
     ]);
+
+  /**
+   * Once the simulated kernel has stepped after the requests, a write any of them made would
+   * show in the files (effective_affinity_list included): comparing them then proves none did.
+   */
+  const settled = (daemon: DaemonProcess = d): Promise<void> => machineStepped(daemon.procRoot);
 
   before(async () => {
     [d, ro] = await Promise.all([
@@ -133,7 +139,7 @@ describe('irqkitd refuses bad input with stable problem codes (real daemon proce
       expectProblem(await put(movable, { cpu: 5 }), 409, 'IRQ_ERR_CPU_OFFLINE', 'offline CPU 5');
       expectProblem(await put(movable, { cpu: 8 }), 400, 'IRQ_ERR_UNKNOWN_CPU', 'CPU 8 of 0-7');
       expectProblem(await put(movable, { cpu: 65535 }), 400, 'IRQ_ERR_UNKNOWN_CPU', 'CPU 65535');
-      await sleep(250);
+      await settled();
       assert.deepEqual(snapshotFiles(), before, 'nothing written');
     });
 
@@ -179,7 +185,7 @@ describe('irqkitd refuses bad input with stable problem codes (real daemon proce
           [movable2, false, 'IRQ_ERR_CPU_OFFLINE'],
         ],
       );
-      await sleep(250);
+      await settled();
       assert.deepEqual(snapshotFiles(), before);
     });
 
@@ -250,7 +256,7 @@ describe('irqkitd refuses bad input with stable problem codes (real daemon proce
       const p = expectProblem(await put(managed, { cpu: other }), 409, 'IRQ_ERR_MANAGED');
       assert.equal(p.irq, managed);
       assert.equal(p.cpu, other);
-      await sleep(250);
+      await settled();
       assert.equal(d.irqFile(managed, 'smp_affinity_list'), list);
       assert.equal(d.irqFile(managed, 'smp_affinity'), mask);
       assert.equal(d.irqFile(managed, 'effective_affinity_list'), effective);
@@ -303,7 +309,7 @@ describe('irqkitd refuses bad input with stable problem codes (real daemon proce
         415,
         'IRQ_ERR_MEDIA_TYPE',
       );
-      await sleep(250);
+      await settled();
       assert.deepEqual(snapshotFiles(), before);
     });
 
@@ -422,7 +428,7 @@ describe('irqkitd refuses bad input with stable problem codes (real daemon proce
         'IRQ_ERR_USAGE',
         'GET with a body',
       );
-      await sleep(250);
+      await settled();
       assert.deepEqual(snapshotFiles(), before);
     });
   });
@@ -691,7 +697,7 @@ describe('irqkitd refuses bad input with stable problem codes (real daemon proce
         const p = expectProblem(await call(req, ro), 403, 'IRQ_ERR_READ_ONLY', `${req.method} ${req.path}`);
         assert.match(p.detail, /read-only/);
       }
-      await sleep(250);
+      await settled(ro);
       assert.equal(ro.irqFile(eth, 'smp_affinity_list'), before);
       assert.equal(ro.irqFile(eth, 'effective_affinity_list'), before);
     });

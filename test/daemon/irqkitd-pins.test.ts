@@ -12,10 +12,10 @@ import type { PinsDoc, RestoreResult, UnpinResult } from '../../src/api/pin-sche
 import type { BatchResult, Health, PlanApplyResult } from '../../src/api/schemas.ts';
 import { defaultSimSpec, type SimSpec } from '../../src/sim/spec.ts';
 import {
+  afterSamples,
   type DaemonProcess,
   eventually,
   type LogEntry,
-  sleep,
   startDaemon,
 } from '../helpers/daemon-process.ts';
 import type { HttpResponse } from '../helpers/http.ts';
@@ -47,20 +47,38 @@ function pinStatus(d: DaemonProcess, irq: string, status: string) {
       const p = (await pins(d)).pins.find((x) => x.irq === irq);
       return p?.status === status ? p : undefined;
     },
-    5_000,
+    undefined,
     50,
   );
 }
 
 /** A log line may reach us after the HTTP answer that followed it: wait for it. */
 function logged(d: DaemonProcess, what: string, match: (e: LogEntry) => boolean): Promise<LogEntry> {
-  return eventually(`the log line ${what}`, () => d.logs().find(match), 3_000, 25);
+  return eventually(`the log line ${what}`, () => d.logs().find(match), undefined, 25);
 }
 
 function fileIs(m: Machine, irq: string, value: string) {
   return eventually(`IRQ ${irq}'s smp_affinity_list to be ${value}`, () =>
     affinity(m, irq) === value ? true : undefined,
   );
+}
+
+/**
+ * Runs `fn` while the daemon is stopped (SIGSTOP, then SIGCONT): nothing `fn` changes in between
+ * can be seen by it half done.
+ */
+async function whileFrozen(d: DaemonProcess, fn: () => void): Promise<void> {
+  const stat = `/proc/${d.child.pid}/stat`;
+  d.child.kill('SIGSTOP');
+  try {
+    // kill(2) only queues the signal; the state field after "(comm)" says when it took effect.
+    await eventually('the daemon to be stopped', () =>
+      /\) T /.test(readFileSync(stat, 'utf8')) ? true : undefined,
+    );
+    fn();
+  } finally {
+    d.child.kill('SIGCONT');
+  }
 }
 
 async function stopped(d: DaemonProcess): Promise<void> {
@@ -212,11 +230,13 @@ describe('irqkitd keeps pins across restarts and reloads (real daemon, test-driv
         m.restoreIrq('24');
         await fileIs(m, '24', '3');
         await pinStatus(d, '24', 'applied');
-        // A reload within one interval: only the counters restarting from 0 tell.
-        await sleep(300);
-        m.removeIrq('25');
-        m.restoreIrq('25');
-        assert.equal(affinity(m, '25'), '0');
+        // A reload within one interval (the daemon is stopped meanwhile, so it cannot sample in
+        // the middle): only the counters restarting from 0 tell.
+        await whileFrozen(d, () => {
+          m.removeIrq('25');
+          m.restoreIrq('25');
+          assert.equal(affinity(m, '25'), '0');
+        });
         await fileIs(m, '25', '4');
         for (const irq of ['24', '25']) {
           await logged(
@@ -230,8 +250,10 @@ describe('irqkitd keeps pins across restarts and reloads (real daemon, test-driv
         m.restoreIrq('26', { action: 'nvme9q1' });
         const p = await pinStatus(d, '26', 'mismatch');
         assert.match(p.detail ?? '', /now belongs to nvme9q1, not eth0-TxRx-2/);
-        await sleep(300);
+        // Each sample checks every pin again; three more and the stranger's IRQ is still alone.
+        await afterSamples(d, 3);
         assert.equal(affinity(m, '26'), '0');
+        assert.equal((await pins(d)).pins.find((x) => x.irq === '26')?.status, 'mismatch');
       } finally {
         await stopped(d);
       }
@@ -252,8 +274,8 @@ describe('irqkitd keeps pins across restarts and reloads (real daemon, test-driv
         const metrics = (await d.request({ path: '/metrics' })).text;
         assert.match(metrics, /^irqkit_pins\{status="drifted"\} 1$/m);
         assert.match(metrics, /^irqkit_pin_drift_total 1$/m);
-        await sleep(400);
-        assert.equal(affinity(m, '24'), '6', 'irqkitd does not fight it');
+        await afterSamples(d, 3);
+        assert.equal(affinity(m, '24'), '6', 'irqkitd does not fight it, sample after sample');
         const r = await post(d, '/api/v1/pins/apply', {});
         assert.equal(r.status, 200, r.text);
         assert.equal(r.json<PinsDoc>().pins[0]?.status, 'applied');

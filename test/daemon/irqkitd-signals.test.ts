@@ -18,7 +18,7 @@ import {
   eventually,
   type LogEntry,
   runDaemonToExit,
-  sleep,
+  samplerFigures,
   startDaemon,
 } from '../helpers/daemon-process.ts';
 import type { HttpResponse } from '../helpers/http.ts';
@@ -31,15 +31,19 @@ const affinity = (m: Machine, irq: string): string =>
   readFileSync(join(m.procRoot, 'irq', irq, 'smp_affinity_list'), 'utf8').trim();
 
 function logged(d: DaemonProcess, what: string, match: (e: LogEntry) => boolean): Promise<LogEntry> {
-  return eventually(`the log line ${what}`, () => d.logs().find(match), 5_000, 25);
+  return eventually(`the log line ${what}`, () => d.logs().find(match), undefined, 25);
 }
 
-/** A PUT whose headers and first body byte go now and the rest on finish(). */
-function slowPut(
+/**
+ * A PUT that says `Expect: 100-continue` and holds its body back until finish(). The daemon's
+ * 100 Continue (`continued`) is the handshake: the daemon has taken the request in, past its
+ * check for a shutdown under way, and waits for the body.
+ */
+function heldPut(
   ep: { host: string; port: number },
   path: string,
   body: unknown,
-): { finish(): Promise<HttpResponse> } {
+): { continued: Promise<void>; finish(): Promise<HttpResponse> } {
   const payload = Buffer.from(JSON.stringify(body));
   let resolveRes: (r: HttpResponse) => void = () => undefined;
   let rejectRes: (e: Error) => void = () => undefined;
@@ -54,7 +58,11 @@ function slowPut(
       method: 'PUT',
       path,
       agent: false,
-      headers: { 'content-type': 'application/json', 'content-length': String(payload.length) },
+      headers: {
+        'content-type': 'application/json',
+        'content-length': String(payload.length),
+        expect: '100-continue',
+      },
     },
     (res) => {
       const chunks: Buffer[] = [];
@@ -70,12 +78,20 @@ function slowPut(
       });
     },
   );
+  const continued = new Promise<void>((resolve, reject) => {
+    req.once('continue', () => resolve());
+    answered.then(
+      (r) => reject(new Error(`answered ${r.status} before 100 Continue: ${r.text}`)),
+      (e: Error) => reject(e),
+    );
+  });
+  continued.catch(() => undefined);
   req.on('error', (e) => rejectRes(e));
   req.flushHeaders();
-  req.write(payload.subarray(0, 1));
   return {
+    continued,
     finish() {
-      req.end(payload.subarray(1));
+      req.end(payload);
       return answered;
     },
   };
@@ -93,16 +109,17 @@ async function withMachine(spec: SimSpec, fn: (m: Machine) => Promise<void>): Pr
 describe('irqkitd signals (real daemon process)', { concurrency: 4 }, () => {
   it('SIGTERM while a plan/apply waits for its window: 503, nothing written, exit 0', () =>
     withMachine(SPEC, async (m) => {
-      const d = await startDaemon([...machineArgs(m, m.stateDir), '--interval', '1s']);
+      // A 10-minute window that --max-wait lets wait as long: only the shutdown can end the wait.
+      const d = await startDaemon(machineArgs(m, m.stateDir, ['--max-wait', '15m']));
       const pending = d
-        .request({ method: 'POST', path: '/api/v1/plan/apply', json: { window: '10s' }, timeoutMs: 20_000 })
+        .request({ method: 'POST', path: '/api/v1/plan/apply', json: { window: '10m' }, timeoutMs: 60_000 })
         .catch((e: Error) => e);
-      // One interval sampled: the window so far is enough to plan on, so only the shutdown stops it.
-      await eventually('one interval', async () => {
-        const h = (await d.request({ path: '/healthz' })).json<Health>();
-        return h.sampler.samples >= 2 ? true : undefined;
+      // Waiting (/healthz counts it), with an interval sampled: the window so far is enough to
+      // plan on, so only the shutdown stops it.
+      await eventually('the apply to wait, with an interval sampled', async () => {
+        const s = await samplerFigures(d);
+        return s.waiting === 1 && s.samples >= 2 ? true : undefined;
       });
-      await sleep(100);
       const stop = await d.stop();
       assert.equal(stop.code, 0, d.stderr());
       const res = await pending;
@@ -119,15 +136,24 @@ describe('irqkitd signals (real daemon process)', { concurrency: 4 }, () => {
   it('SIGTERM in a stream of persisted writes: each request finished (kernel and state file agree) or did nothing', () =>
     withMachine({ ...defaultSimSpec(32), noise: 0 }, async (m) => {
       const d = await startDaemon(machineArgs(m, m.stateDir));
-      // eth0's 32 queues are IRQs 24-55, all on CPU 0; 55 is for the slow request.
+      // eth0's 32 queues are IRQs 24-55, all on CPU 0; 55 is for the held request.
       const irqs = Array.from({ length: 31 }, (_, i) => String(24 + i));
       const target = (irq: string): number => 1 + (Number(irq) % 7);
       const results = new Map<string, HttpResponse | Error>();
+      // The stream goes on across the signal: the last 11 requests are sent once the daemon
+      // has logged that it is stopping, while the first 20 may still be under way.
+      const BEFORE = 20;
+      let signalTaken: () => void = () => undefined;
+      const taken = new Promise<void>((resolve) => {
+        signalTaken = resolve;
+      });
       let next = 0;
       const worker = async (): Promise<void> => {
         for (;;) {
-          const irq = irqs[next++];
+          const i = next++;
+          const irq = irqs[i];
           if (irq === undefined) return;
+          if (i >= BEFORE) await taken;
           const r = await d
             .request({
               method: 'PUT',
@@ -136,22 +162,23 @@ describe('irqkitd signals (real daemon process)', { concurrency: 4 }, () => {
             })
             .catch((e: Error) => e);
           results.set(irq, r);
-          await sleep(15);
         }
       };
       const workers = Promise.all([worker(), worker(), worker()]);
       await eventually('some pins', () =>
         [...results.values()].some((r) => !(r instanceof Error)) ? true : undefined,
       );
-      // One request is under way when the signal comes: its body is still arriving.
-      const slow = slowPut(d.endpoint as { host: string; port: number }, '/api/v1/irqs/55/affinity', {
+      // One request is under way when the signal comes: taken in, its body not sent yet.
+      const held = heldPut(d.endpoint as { host: string; port: number }, '/api/v1/irqs/55/affinity', {
         cpu: 7,
         persist: true,
       });
-      await sleep(100);
+      await held.continued;
       const stopping = d.stop();
-      await sleep(200);
-      const late = await slow.finish();
+      // Logged as the shutdown begins; from then on no write may start.
+      await logged(d, "'stopping'", (e) => e.msg === 'stopping');
+      signalTaken();
+      const late = await held.finish();
       const stop = await stopping;
       await workers;
       assert.equal(stop.code, 0, d.stderr());
@@ -184,7 +211,14 @@ describe('irqkitd signals (real daemon process)', { concurrency: 4 }, () => {
         }
       }
       assert.ok(done > 0, 'some requests finished before the signal');
-      assert.ok(done < irqs.length, `the signal came in the middle (${done} done, ${refused} refused)`);
+      for (const irq of irqs.slice(BEFORE)) {
+        const r = results.get(irq);
+        assert.ok(
+          r instanceof Error || r?.status === 503,
+          `IRQ ${irq}, sent after 'stopping': refused or cut off, not ${r instanceof Error ? r : r?.status}`,
+        );
+      }
+      console.log(`# ${done} done, ${refused} refused with 503, ${irqs.length - done - refused} cut off`);
     }));
 
   it('SIGHUP reloads --config (bans, restore-on-exit); a broken file is refused and the running configuration stays', () =>

@@ -152,7 +152,7 @@ describe('Prometheus scraping irqkitd', { skip }, () => {
         );
         return r?.status === 200 || undefined;
       },
-      20_000,
+      60_000,
     );
   });
 
@@ -183,7 +183,7 @@ describe('Prometheus scraping irqkitd', { skip }, () => {
         const v = await query('count_over_time(irqkit_cpu_interrupts_total{cpu="0"}[11500ms])');
         return Number(v[0]?.value[1] ?? 0) >= 12 || undefined;
       },
-      30_000,
+      60_000,
       250,
     );
     const [rates, cpus] = await Promise.all([
@@ -215,7 +215,7 @@ describe('Prometheus scraping irqkitd', { skip }, () => {
         );
         return data.alerts.length > 0 ? data.alerts : undefined;
       },
-      15_000,
+      60_000,
       250,
     );
     for (const r of rules) assert.equal(r.health, 'ok', `${r.name}: ${r.lastError ?? ''}`);

@@ -78,9 +78,10 @@ describe('sampler windows', () => {
     sampler.stop();
   });
 
-  it('with wait=true waits for enough history, then answers', async () => {
+  it('with wait=true waits for enough history, then answers; health counts the queries waiting', async () => {
     const { clock, m, sampler } = setup();
     sampler.start();
+    assert.equal(sampler.health().waiting, 0);
     const pending = sampler.window(3000, { wait: true, maxWaitMs: 10_000 });
     let settled = false;
     void pending.then(() => {
@@ -92,9 +93,11 @@ describe('sampler windows', () => {
       await Promise.resolve();
     }
     assert.equal(settled, false, 'two seconds of history do not make a 3 s window');
+    assert.equal(sampler.health().waiting, 1);
     m.bump('30', 1, 1);
     clock.advance(1000);
     const w = await pending;
+    assert.equal(sampler.health().waiting, 0);
     assert.equal(w.complete, true);
     assert.equal(w.seconds, 3);
     assert.deepEqual(w.snapshot.rows.find((r) => r.label === '30')?.counts, [0, 3]);
@@ -109,6 +112,7 @@ describe('sampler windows', () => {
       clock.advance(1000);
     }
     assert.ok(sampler.health().historySeconds <= 5);
+    assert.equal(sampler.health().intervals, 5, 'one interval per second of the 5 s kept');
     await assert.rejects(sampler.window(6000, { wait: false, maxWaitMs: 0 }), { code: 'IRQ_ERR_USAGE' });
     sampler.stop();
   });
@@ -128,13 +132,15 @@ describe('sampler windows', () => {
     });
     sampler.start();
     broken = true;
-    clock.advance(1000);
+    clock.advance(2000);
     assert.equal(sampler.health().lastError?.code, 'IRQ_ERR_FILE_READ');
+    assert.equal(sampler.health().failures, 2);
     broken = false;
     m.bump('30', 0, 5);
     clock.advance(1000);
     assert.equal(sampler.health().samples, 2);
-    const w = await sampler.window(2000, { wait: false, maxWaitMs: 0 });
+    assert.equal(sampler.health().failures, 2, 'a good read is not a failure');
+    const w = await sampler.window(3000, { wait: false, maxWaitMs: 0 });
     assert.equal(w.snapshot.rows.find((r) => r.label === '30')?.total, 5);
     sampler.stop();
   });

@@ -1,18 +1,25 @@
 /**
  * Clients that hold connections: 200 window queries that wait for history at once, and
  * slow-loris connections (headers one byte at a time, or nothing at all). irqkitd must keep
- * answering everyone else, keep sampling (its /healthz sample count rises between every two
- * probes), answer every waiting query once its window is there, and shed the slow connections by
- * its own timeouts (10 s for headers; the request timeout of 30 s covers a connection that
- * never sends a byte on Node 16, so that figure is logged rather than waited for).
+ * answering everyone else, keep sampling (after each /healthz probe the test waits for the sample
+ * count to rise before it probes again), answer every waiting query once its window is there, and
+ * shed the slow connections by its own timeouts (10 s for headers; the request timeout of 30 s
+ * covers a connection that never sends a byte on Node 16, so that figure is logged rather than
+ * waited for).
  *
- * No timing is asserted beyond "within the test's budget"; the figures go to the test log.
+ * No timing is asserted: a loaded machine makes this slower, not red; the figures go to the log.
  */
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { describe, it } from 'node:test';
 import type { Distribution, Health } from '../../src/api/schemas.ts';
-import { type DaemonProcess, simArgs, sleep, startDaemon } from '../helpers/daemon-process.ts';
+import {
+  afterSamples,
+  type DaemonProcess,
+  eventually,
+  simArgs,
+  startDaemon,
+} from '../helpers/daemon-process.ts';
 import { after } from '../helpers/node-test-hooks.ts';
 
 interface Probe {
@@ -22,26 +29,29 @@ interface Probe {
   samples: number;
 }
 
-/** Polls /healthz every `everyMs` until `stop()` says so; each probe's latency and sample count. */
-function probeHealth(d: DaemonProcess, everyMs: number, stop: () => boolean): Promise<Probe[]> {
+/**
+ * Probes /healthz until `stop()` says so, each probe's latency and sample count; between two
+ * probes it waits until the daemon has sampled again, so a stalled sampler fails the wait.
+ */
+function probeHealth(d: DaemonProcess, stop: () => boolean): Promise<Probe[]> {
   return (async () => {
     const probes: Probe[] = [];
     const t0 = Date.now();
     while (!stop()) {
       const started = Date.now();
-      const r = await d.request({ path: '/healthz', timeoutMs: 10_000 });
+      const r = await d.request({ path: '/healthz', timeoutMs: 30_000 });
       const samples = r.status === 200 ? r.json<Health>().sampler.samples : -1;
       probes.push({ at: started - t0, ms: Date.now() - started, status: r.status, samples });
-      await sleep(everyMs);
+      if (r.status !== 200) break;
+      await afterSamples(d, 1);
     }
     return probes;
   })();
 }
 
 function checkProbes(probes: readonly Probe[], what: string): void {
-  assert.ok(probes.length >= 5, `${what}: ${probes.length} probes`);
+  assert.ok(probes.length >= 2, `${what}: ${probes.length} probes`);
   for (const p of probes) assert.equal(p.status, 200, `${what}: /healthz answered ${p.status}`);
-  // The sampler runs every 100 ms and probes are ≥ 200 ms apart: every probe sees new samples.
   for (let i = 1; i < probes.length; i++) {
     const a = probes[i - 1] as Probe;
     const b = probes[i] as Probe;
@@ -65,13 +75,13 @@ describe('irqkitd with clients that hold connections (real daemon process)', () 
   });
 
   it('200 concurrent 5 s window queries on a fresh daemon wait for their history and all get it, while others are served and sampling goes on', {
-    timeout: 60_000,
+    timeout: 180_000,
   }, async () => {
     const d = await startDaemon(simArgs('8cpu,2node', ['--retention', '10s', '--max-wait', '15s']));
     daemons.push(d);
     const started = Date.now();
     let done = false;
-    const probing = probeHealth(d, 200, () => done);
+    const probing = probeHealth(d, () => done);
     const answers = await Promise.all(
       Array.from({ length: 200 }, () =>
         d.request({ path: '/api/v1/distribution?window=5s&wait=true', timeoutMs: 30_000 }),
@@ -94,7 +104,7 @@ describe('irqkitd with clients that hold connections (real daemon process)', () 
   });
 
   it('200 slow-loris connections and 50 silent ones do not stop other clients or sampling, and the slow ones are shed by the header timeout', {
-    timeout: 60_000,
+    timeout: 180_000,
   }, async () => {
     const d = await startDaemon(simArgs('8cpu,2node', ['--retention', '10s']));
     daemons.push(d);
@@ -134,14 +144,22 @@ describe('irqkitd with clients that hold connections (real daemon process)', () 
     const silent = sockets.filter((s) => s.kind === 'silent');
 
     let done = false;
-    const probing = probeHealth(d, 200, () => done);
-    // Headers time out after 10 s (checked every second on Node ≥ 18, on the next byte on 16).
-    const deadline = t0 + 20_000;
-    while (Date.now() < deadline && slow.some((s) => s.closedAt === null)) {
-      const r = await d.request({ path: '/api/v1/cpus?window=1s' });
-      assert.equal(r.status, 200, 'window queries are answered meanwhile');
-      await sleep(500);
-    }
+    const probing = probeHealth(d, () => done);
+    // Headers time out after 10 s (checked every second on Node ≥ 18, on the next byte on 16);
+    // meanwhile, window queries are answered, one after each sample.
+    let windows = 0;
+    await eventually(
+      'every slow-loris connection to be shed',
+      async () => {
+        const r = await d.request({ path: '/api/v1/cpus?window=1s' });
+        assert.equal(r.status, 200, 'window queries are answered meanwhile');
+        windows++;
+        await afterSamples(d, 1);
+        return slow.every((s) => s.closedAt !== null) ? true : undefined;
+      },
+      120_000,
+      0,
+    );
     done = true;
     const probes = await probing;
     for (const t of timers) clearInterval(t);
@@ -152,11 +170,11 @@ describe('irqkitd with clients that hold connections (real daemon process)', () 
     console.log(
       `# slow-loris (Node ${process.version}): ${shed.length}/200 shed, first at ${times[0] ?? '—'} ms, last at ` +
         `${times[times.length - 1] ?? '—'} ms (${answered408} with a 408); silent: ${silentShed.length}/50 shed within ` +
-        `${Date.now() - t0} ms; /healthz: ${figures(probes)}`,
+        `${Date.now() - t0} ms; ${windows} window queries and /healthz: ${figures(probes)}`,
     );
     for (const s of sockets) s.socket.destroy();
     checkProbes(probes, 'during the slow-loris');
-    assert.equal(shed.length, 200, 'every slow-loris connection was closed by the daemon within the budget');
+    assert.equal(shed.length, 200, 'every slow-loris connection was closed by the daemon');
     for (const s of shed) {
       assert.ok(
         s.answer === '' || /^HTTP\/1\.1 408 /.test(s.answer),

@@ -253,13 +253,18 @@ export function runDaemonToExit(
   });
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** Only for pacing a poll: tests synchronise on handshakes, never on sleeps. */
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Polls `probe` until it returns a value other than undefined, or throws after `timeoutMs`. */
+/**
+ * Polls `probe` until it returns a value other than undefined, or throws after `timeoutMs`. The
+ * deadline only turns a hang into a failure; it is not a timing check, so it is generous: a loaded
+ * machine makes a test slower, never red.
+ */
 export async function eventually<T>(
   what: string,
   probe: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 5_000,
+  timeoutMs = 30_000,
   everyMs = 100,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -269,4 +274,82 @@ export async function eventually<T>(
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(everyMs);
   }
+}
+
+/** The sampler part of /healthz (src/daemon/sampler.ts SamplerHealth). */
+export interface SamplerFigures {
+  samples: number;
+  failures: number;
+  lastSampleAt: number | null;
+  lastError: { code: string; message: string; at: number } | null;
+  historySeconds: number;
+  intervals: number;
+  storedCounters: number;
+  waiting: number;
+}
+
+/** Anything with /healthz: a daemon process, or one in this process (helpers/sim-daemon.ts). */
+interface Healthy {
+  request(req: HttpRequest): Promise<HttpResponse>;
+}
+
+export async function samplerFigures(d: Healthy): Promise<SamplerFigures> {
+  const r = await d.request({ path: '/healthz' });
+  if (r.status !== 200) throw new Error(`/healthz answered ${r.status}: ${r.text.slice(0, 300)}`);
+  return r.json<{ sampler: SamplerFigures }>().sampler;
+}
+
+/**
+ * Resolves once the daemon has taken `n` more samples (reads that succeeded) than when called,
+ * with its sampler figures then. What it does after each sample (re-applying pins that came
+ * back, noticing drift) has run `n` times on what the files held at the call: "nothing happened"
+ * can then be asserted without sleeping for it.
+ */
+export async function afterSamples(d: Healthy, n = 2, timeoutMs = 30_000): Promise<SamplerFigures> {
+  const from = (await samplerFigures(d)).samples;
+  return eventually(
+    `${n} more samples than ${from}`,
+    async () => {
+      const s = await samplerFigures(d);
+      return s.samples >= from + n ? s : undefined;
+    },
+    timeoutMs,
+    20,
+  );
+}
+
+/**
+ * Resolves once `n` more reads of /proc/interrupts than when called have failed (the sampler
+ * skips a failed read and counts it), with the sampler figures then.
+ */
+export async function afterFailures(d: Healthy, n: number, timeoutMs = 30_000): Promise<SamplerFigures> {
+  const from = (await samplerFigures(d)).failures;
+  return eventually(
+    `${n} more failed reads than ${from}`,
+    async () => {
+      const s = await samplerFigures(d);
+      return s.failures >= from + n ? s : undefined;
+    },
+    timeoutMs,
+    20,
+  );
+}
+
+/**
+ * Resolves once the simulated machine under `procRoot` has stepped since the call. A step first
+ * takes up what was written to smp_affinity_list (routing the IRQ, which effective_affinity_list
+ * then shows) and ends by rewriting /proc/interrupts, whose counters always move; so when that
+ * file has changed, every write made before the call has had its effect in the files, and one
+ * that was never made has had none. (With --simulate the machine steps inside the daemon's
+ * event loop, so a step that ends after a response began after the request was handled.)
+ */
+export async function machineStepped(procRoot: string, timeoutMs = 30_000): Promise<void> {
+  const path = join(procRoot, 'interrupts');
+  const before = readFileSync(path, 'utf8');
+  await eventually(
+    `the simulated machine in ${procRoot} to step`,
+    () => (readFileSync(path, 'utf8') !== before ? true : undefined),
+    timeoutMs,
+    20,
+  );
 }

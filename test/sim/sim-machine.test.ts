@@ -6,6 +6,7 @@ import { parseInterrupts } from '../../src/core/parse-interrupts.ts';
 import { createSimulatedMachine } from '../../src/sim/machine.ts';
 import { defaultSimSpec } from '../../src/sim/spec.ts';
 import { throwsCode } from '../helpers/errors.ts';
+import { FakeClock } from '../helpers/fake-clock.ts';
 import { overwrite, procFile, procMode, smallSpec, tempMachine, withMachine } from '../helpers/sim.ts';
 
 const interrupts = (procRoot: string) => parseInterrupts(readFileSync(join(procRoot, 'interrupts'), 'utf8'));
@@ -163,17 +164,24 @@ describe('simulated machine: time passing', () => {
       assert.ok(!interrupts(m.procRoot).rows.some((r) => r.label === irq));
     }));
 
-  it('advances on a timer until stopped', async () => {
+  it('advances on a timer by the time its clock says passed, until stopped', () => {
     const m = tempMachine(smallSpec());
     try {
-      m.start(20);
-      await new Promise((r) => setTimeout(r, 200));
+      const clock = new FakeClock();
+      const start = m.elapsed;
+      const count0 = m.counts('24')[0] as number;
+      m.start(20, clock);
+      clock.advance(19);
+      assert.equal(m.elapsed, start, 'no step before the first tick is due');
+      clock.advance(181);
+      assert.ok(Math.abs(m.elapsed - start - 0.2) < 1e-9, `elapsed ${m.elapsed - start} s, not 0.2 s`);
+      const count1 = m.counts('24')[0] as number;
+      assert.ok(count1 > count0, `IRQ 24 counted ${count0} → ${count1}`);
+      const stoppedAt = m.elapsed;
       m.stop();
-      const after = m.elapsed;
-      assert.ok(after > 0.05, `elapsed ${after}`);
-      assert.ok((m.counts('24')[0] as number) > 0);
-      await new Promise((r) => setTimeout(r, 60));
-      assert.equal(m.elapsed, after, 'no more steps after stop()');
+      clock.advance(60);
+      assert.equal(m.elapsed, stoppedAt, 'no more steps after stop()');
+      assert.equal(m.counts('24')[0], count1);
     } finally {
       m.cleanup();
     }

@@ -123,13 +123,15 @@ export async function balanceCommand(
         })
       : await loadSnapshot(io, file, { strict });
   reportWarnings(io, loaded);
-  const { request, rows, idle } = planRequestFromSnapshot(loaded.snapshot, {
-    ...(cpusText !== undefined ? { cpus: parseCpuList(cpusText) } : {}),
-    ...(timeLimit !== undefined ? { timeLimitMs: parseDurationMs(timeLimit, '--time-limit') } : {}),
-    ...(tolerance !== undefined ? { tolerance: parsePercent(tolerance, '--tolerance') } : {}),
-    allowed,
-    fixed,
-  });
+  const { request, rows, idle } = withWindow(loaded, () =>
+    planRequestFromSnapshot(loaded.snapshot, {
+      ...(cpusText !== undefined ? { cpus: parseCpuList(cpusText) } : {}),
+      ...(timeLimit !== undefined ? { timeLimitMs: parseDurationMs(timeLimit, '--time-limit') } : {}),
+      ...(tolerance !== undefined ? { tolerance: parsePercent(tolerance, '--tolerance') } : {}),
+      allowed,
+      fixed,
+    }),
+  );
   const started = io.now();
   const result = plan(request);
   const elapsedMs = io.now() - started;
@@ -147,6 +149,27 @@ export async function balanceCommand(
     io.stdout(renderBalance(result, names, style, io.columns ?? 100, elapsedMs, idle));
   }
   return 0;
+}
+
+/**
+ * A live window in which no IRQ fired (a quiet machine, a short --interval) is not bad data but
+ * too short a look: say which window it was and how to look longer.
+ */
+function withWindow<T>(loaded: LoadedSnapshot, build: () => T): T {
+  try {
+    return build();
+  } catch (e) {
+    const numbered = loaded.snapshot.rows.filter((r) => r.numeric);
+    const quiet = numbered.length > 0 && numbered.every((r) => r.total === 0);
+    if (!(e instanceof IrqkitError) || e.code !== 'IRQ_ERR_EMPTY' || loaded.seconds === undefined || !quiet)
+      throw e;
+    const seconds = Math.round(loaded.seconds * 1000) / 1000;
+    throw new IrqkitError(
+      e.code,
+      `${e.message} (a ${seconds} s window of ${loaded.source}); measure longer with --interval`,
+      { ...e.details, source: loaded.source, window: { seconds }, cpus: loaded.snapshot.cpus },
+    );
+  }
 }
 
 export function balanceJson(
