@@ -3,10 +3,12 @@
  * its bound URLs read from the `irqkitd listening` JSON log line on stderr, stopped with SIGTERM
  * (SIGKILL after a timeout). Daemons still running when the test process exits are SIGKILLed.
  */
+
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import type { Health, SamplerHealth } from '../../src/api/schemas.ts';
 import { bundlePath } from './cli.ts';
 import { type Endpoint, type HttpRequest, type HttpResponse, send } from './http.ts';
 
@@ -276,17 +278,8 @@ export async function eventually<T>(
   }
 }
 
-/** The sampler part of /healthz (src/daemon/sampler.ts SamplerHealth). */
-export interface SamplerFigures {
-  samples: number;
-  failures: number;
-  lastSampleAt: number | null;
-  lastError: { code: string; message: string; at: number } | null;
-  historySeconds: number;
-  intervals: number;
-  storedCounters: number;
-  waiting: number;
-}
+/** The sampler part of /healthz. */
+export type SamplerFigures = SamplerHealth;
 
 /** Anything with /healthz: a daemon process, or one in this process (helpers/sim-daemon.ts). */
 interface Healthy {
@@ -296,7 +289,7 @@ interface Healthy {
 export async function samplerFigures(d: Healthy): Promise<SamplerFigures> {
   const r = await d.request({ path: '/healthz' });
   if (r.status !== 200) throw new Error(`/healthz answered ${r.status}: ${r.text.slice(0, 300)}`);
-  return r.json<{ sampler: SamplerFigures }>().sampler;
+  return r.json<Health>().sampler;
 }
 
 /**
