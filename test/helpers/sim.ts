@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSimulatedMachine, type SimulatedMachine } from '../../src/sim/machine.ts';
 import type { SimSpec } from '../../src/sim/spec.ts';
+import { writeFileAtomic } from '../../src/sim/tree.ts';
 
 /** A simulated machine in a fresh temp dir; call `cleanup()` (e.g. in `after`) to remove it. */
 export function tempMachine(spec: SimSpec): SimulatedMachine & { cleanup(): void } {
@@ -41,10 +42,9 @@ export function procMode(m: SimulatedMachine, irq: string, file: string): number
 
 /** Overwrites a file whatever its mode, as root would (so tests also run unprivileged). */
 export function overwrite(path: string, text: string): void {
-  const mode = statSync(path).mode & 0o777;
-  chmodSync(path, 0o644);
-  writeFileSync(path, text);
-  chmodSync(path, mode);
+  // At once, as the kernel changes a /proc file: a daemon reading meanwhile must never see the
+  // empty file between a truncate and a write.
+  writeFileAtomic(path, text, statSync(path).mode & 0o777);
 }
 
 /** A small machine for write tests: 4 CPUs on 2 nodes, CPU 3 offline, a NIC and managed NVMe. */
