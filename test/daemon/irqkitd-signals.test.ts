@@ -10,7 +10,7 @@ import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { PinsDoc } from '../../src/api/pin-schemas.ts';
-import type { Health, IrqDetails, Plan } from '../../src/api/schemas.ts';
+import type { IrqDetails, Plan } from '../../src/api/schemas.ts';
 import { defaultSimSpec, type SimSpec } from '../../src/sim/spec.ts';
 import { expectProblem } from '../helpers/api-assert.ts';
 import {
