@@ -68,8 +68,15 @@ export function liveRules(o: LiveRulesOptions): LiveRules {
     banned: o.userFixed,
   });
   const { fixed, current, allowed } = planConstraints(classes);
+  // An IRQ without interrupts in the window loads nothing wherever it is: it is idle, not held,
+  // so that a window in which nothing fired still reads as the quiet window it is.
+  const quiet = new Set(o.snapshot.rows.filter((r) => r.numeric && r.total === 0).map((r) => r.label));
   const reasons = new Map<string, FixedReason>();
-  for (const c of classes) if (c.kind === 'fixed') reasons.set(c.irq, c.reason);
+  for (const c of classes) {
+    if (c.kind !== 'fixed') continue;
+    if (quiet.has(c.irq) && !o.userFixed.has(c.irq)) fixed.delete(c.irq);
+    else reasons.set(c.irq, c.reason);
+  }
   // An IRQ with nothing known about it is still held by --fixed (at its busiest CPU).
   for (const irq of o.userFixed) fixed.add(irq);
   for (const [irq, cpusAllowed] of o.userAllowed) {

@@ -239,6 +239,30 @@ describe('live balance never proposes a kernel-managed IRQ', () => {
   });
 });
 
+describe('live balance in a window in which nothing fired', () => {
+  it('is the quiet window IRQ_ERR_EMPTY (exit 65), although managed IRQs are held where they are', async () => {
+    const m = tempMachine(managedSpec());
+    try {
+      const still = readFileSync(join(m.procRoot, 'interrupts'), 'utf8');
+      const r = await runOverReads(m.procRoot, Array(PARTS + 1).fill(still), [
+        'balance',
+        '--procfs',
+        m.procRoot,
+        '--sysfs',
+        m.sysRoot,
+        '--interval',
+        '40ms',
+        '--json',
+      ]);
+      assert.equal(r.code, 65, r.stderr);
+      assert.equal((JSON.parse(r.stdout) as { error: { code: string } }).error.code, 'IRQ_ERR_EMPTY');
+      assert.match(r.stderr, /measure longer with --interval/);
+    } finally {
+      m.cleanup();
+    }
+  });
+});
+
 describe('live balance leaves isolated and nohz_full CPUs out', () => {
   const spec: SimSpec = {
     cpus: 4,
