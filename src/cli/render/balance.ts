@@ -44,7 +44,6 @@ export function describeManaged(m: ManagedFindings): string {
   }
   const counts = new Map<string, number>();
   for (const how of m.how.values()) counts.set(how, (counts.get(how) ?? 0) + 1);
-  const found = m.managed.length === 0 ? 'none' : `${irqList(m.managed)}, left where they are`;
   const kernel = m.kernel === null ? 'this kernel' : `kernel ${m.kernel}`;
   const ways: string[] = [];
   if (m.modeTells) ways.push('from file modes (kernel ≥ 6.12)');
@@ -55,6 +54,12 @@ export function describeManaged(m: ManagedFindings): string {
       ways.push(`${counts.get('write')} tested by writing their own affinity back (${kernel} < 6.12)`);
   }
   const untested = counts.get('untested') ?? 0;
+  const found =
+    m.managed.length > 0
+      ? `${irqList(m.managed)}, left where they are`
+      : untested > 0
+        ? 'none found'
+        : 'none';
   const why =
     m.untestedReason === 'no-probe'
       ? 'not probed (--no-probe)'
