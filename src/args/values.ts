@@ -1,6 +1,7 @@
 /** Values of flags: durations, counts and percentages, each with one clear error when malformed. */
 import { parseDuration } from '../core/duration.ts';
 import { IrqkitError } from '../core/errors.ts';
+import { suggest } from './command-args.ts';
 
 /** "250", "250ms", "1.5s", "1m" → milliseconds (a bare number is milliseconds, as it always was). */
 export function parseDurationMs(text: string, flag: string): number {
@@ -22,4 +23,36 @@ export function parsePercent(text: string, flag: string): number {
   if (!(value >= 0))
     throw new IrqkitError('IRQ_ERR_USAGE', `${flag} takes a percentage such as 0.5%, not '${text}'`);
   return value;
+}
+
+/** A whole number ≥ 0 (caps such as --max-moves, where 0 is a real answer). */
+export function parseCount(text: string, flag: string): number {
+  const n = /^\s*\d+\s*$/.test(text) ? Number(text) : Number.NaN;
+  if (!(n >= 0) || !Number.isSafeInteger(n))
+    throw new IrqkitError('IRQ_ERR_USAGE', `${flag} takes a whole number, 0 or more, not '${text}'`);
+  return n;
+}
+
+/** Standard errors that count as noise (--confidence): a number ≥ 0, e.g. 2 or 1.5; 0 plans exactly. */
+export function parseConfidence(text: string, flag: string): number {
+  const n = /^\s*\d+(?:\.\d+)?\s*$/.test(text) ? Number(text) : Number.NaN;
+  if (!(n >= 0) || !Number.isFinite(n) || n > 100)
+    throw new IrqkitError(
+      'IRQ_ERR_USAGE',
+      `${flag} takes a number of standard errors from 0 (exact) to 100, e.g. 2, not '${text}'`,
+    );
+  return n;
+}
+
+/** One of a few words, case-insensitive; a near miss is suggested. */
+export function parseChoice<T extends string>(text: string, flag: string, choices: readonly T[]): T {
+  const word = text.trim().toLowerCase();
+  const found = choices.find((c) => c === word);
+  if (found !== undefined) return found;
+  const near = suggest(word, choices);
+  const list = `${choices.slice(0, -1).join(', ')} or ${choices[choices.length - 1]}`;
+  throw new IrqkitError(
+    'IRQ_ERR_USAGE',
+    `${flag} takes ${list}, not '${text}'${near ? ` (did you mean ${near}?)` : ''}`,
+  );
 }

@@ -2,6 +2,7 @@
 import { IrqkitError } from '../core/errors.ts';
 import { parseInterrupts } from '../core/parse-interrupts.ts';
 import { deltaAsSnapshot, diffSnapshots } from '../core/rates.ts';
+import { subIntervalCounts } from '../core/sampled-variance.ts';
 import type { Snapshot } from '../core/snapshot.ts';
 import { createProcFs } from '../io/procfs.ts';
 import type { CliIo } from './io.ts';
@@ -42,17 +43,28 @@ export async function loadSnapshot(
   }
 }
 
+/** A live measurement: the window's counts, and how they were spread over its sub-intervals. */
+export interface SampledSnapshot extends LoadedSnapshot {
+  seconds: number;
+  /** How many equal sub-intervals the window was read in. */
+  samples: number;
+  /** Each numbered IRQ's count in every sub-interval (core/sampled-variance.ts). */
+  parts: Map<string, number[]>;
+}
+
 /**
- * Live rates: two reads of <root>/interrupts `intervalMs` apart, differenced (32-bit wraps,
- * resets, IRQs and CPUs that come and go are handled by diffSnapshots). The result is a
- * snapshot whose counts are the interrupts of the window.
+ * Live rates: `samples` + 1 reads of <root>/interrupts spread evenly over `intervalMs`; the
+ * window is the first read differenced with the last (32-bit wraps, resets, IRQs and CPUs that
+ * come and go are handled by diffSnapshots), and each pair of neighbouring reads gives one
+ * sub-interval's counts, from which each IRQ's variance is estimated.
  */
 export async function sampleSnapshot(
   io: CliIo,
-  options: { strict: boolean; procRoot?: string | undefined; intervalMs: number },
-): Promise<LoadedSnapshot> {
+  options: { strict: boolean; procRoot?: string | undefined; intervalMs: number; samples?: number },
+): Promise<SampledSnapshot> {
   const fs = createProcFs(options.procRoot);
   const source = `${fs.root}/interrupts`;
+  const samples = options.samples ?? 1;
   const read = (): Snapshot => {
     try {
       return parseInterrupts(fs.readInterrupts(), { strict: options.strict });
@@ -62,13 +74,19 @@ export async function sampleSnapshot(
       throw e;
     }
   };
-  const first = read();
+  const reads = [read()];
   const start = io.now();
-  await io.sleep(options.intervalMs);
-  const second = read();
+  for (let i = 1; i <= samples; i++) {
+    // Each read is due at its own time from the start, so a slow read does not stretch the window.
+    await io.sleep(Math.max(0, start + (options.intervalMs * i) / samples - io.now()));
+    reads.push(read());
+  }
   const seconds = (io.now() - start) / 1000;
-  const delta = diffSnapshots(first, second, { seconds });
-  return { snapshot: deltaAsSnapshot(second, delta), source, seconds };
+  const first = reads[0] as Snapshot;
+  const last = reads[reads.length - 1] as Snapshot;
+  const delta = diffSnapshots(first, last, { seconds });
+  const parts = subIntervalCounts(reads.slice(1).map((s, i) => diffSnapshots(reads[i] as Snapshot, s)));
+  return { snapshot: deltaAsSnapshot(last, delta), source, seconds, samples, parts };
 }
 
 export function reportWarnings(io: CliIo, loaded: LoadedSnapshot): void {

@@ -16,11 +16,15 @@ import {
   unknownIrq,
 } from './procfs.ts';
 import { createPciIrqMap, DEFAULT_SYS_ROOT, readTopology } from './sysfs.ts';
-import type { AffinityWrite, IrqInfo, SystemAccess } from './system.ts';
+import type { AffinityWrite, CpuTopology, IrqInfo, SystemAccess } from './system.ts';
 
 export interface SystemOptions {
   procRoot?: string;
-  sysRoot?: string;
+  /**
+   * null: no sysfs to read (a captured procfs alone), which reads as a missing sysfs does: no
+   * CPU known online, no devices.
+   */
+  sysRoot?: string | null;
   /** Overrides the description (the simulator says what it is). */
   description?: string;
   /** Monotonic milliseconds, for the PCI scan cache; injectable for tests. */
@@ -39,14 +43,18 @@ function modeIsAuthoritative(version: [number, number] | null): boolean {
 
 export function createSystem(options: SystemOptions = {}): SystemAccess {
   const procRoot = options.procRoot ?? DEFAULT_PROC_ROOT;
-  const sysRoot = options.sysRoot ?? DEFAULT_SYS_ROOT;
+  const sysRoot = options.sysRoot === null ? null : (options.sysRoot ?? DEFAULT_SYS_ROOT);
   const description =
     options.description ??
     (procRoot === DEFAULT_PROC_ROOT && sysRoot === DEFAULT_SYS_ROOT
       ? '/proc and /sys'
-      : `${procRoot} and ${sysRoot}`);
+      : `${procRoot} and ${sysRoot ?? 'no sysfs'}`);
   const writer = createAffinityWriter(procRoot);
-  const pci = createPciIrqMap(sysRoot, options.now ? { now: options.now } : {});
+  const pci = sysRoot === null ? null : createPciIrqMap(sysRoot, options.now ? { now: options.now } : {});
+  const topology = (): CpuTopology =>
+    sysRoot === null
+      ? { online: [], isolated: [], nohzFull: [], nodes: new Map([[0, []]]) }
+      : readTopology(sysRoot);
   let modeKnown: boolean | undefined;
 
   const managed = (irq: string, mode: number | null): boolean | null => {
@@ -71,10 +79,10 @@ export function createSystem(options: SystemOptions = {}): SystemAccess {
         hint: state.hint,
         managed: managed(irq, state.affinityMode),
         actions: state.actions,
-        device: pci.lookup(irq),
+        device: pci === null ? null : pci.lookup(irq),
       };
     },
-    topology: () => readTopology(sysRoot),
+    topology,
     probeManaged(irq: string): boolean | null {
       if (!isIrqNumber(irq)) throw unknownIrq(irq);
       const known = managed(irq, readProcIrq(procRoot, irq).affinityMode);
@@ -91,7 +99,7 @@ export function createSystem(options: SystemOptions = {}): SystemAccess {
       return applyAffinityBatch(
         {
           procRoot,
-          topology: () => readTopology(sysRoot),
+          topology,
           writer,
           ...(options.beforeWrite ? { beforeWrite: options.beforeWrite } : {}),
         },

@@ -124,18 +124,27 @@ describe('irqkit balance without FILE measures live rates', () => {
       .trim()
       .split(/\s+/)
       .map((c) => Number(c.replace(/^CPU/, '')));
-    const r = runCli(['balance', '--interval', '300ms', '--json']);
+    const r = runCli(['balance', '--interval', '300ms', '--no-probe', '--json']);
     // A quiet machine may see no device interrupt in 300 ms: then the answer is the documented
     // IRQ_ERR_EMPTY, which names the same window, so both answers are checked alike.
     const j = JSON.parse(r.stdout) as {
       source?: string;
       window?: { seconds: number };
       cpus?: Array<{ cpu: number }>;
+      classification?: { excluded: { isolated: number[]; nohzFull: number[] } };
       error?: QuietError;
     };
+    // A plan leaves isolated and nohz_full CPUs out, and says so.
+    const left = j.classification
+      ? [...j.classification.excluded.isolated, ...j.classification.excluded.nohzFull]
+      : [];
     const seen =
       r.code === 0
-        ? { source: j.source, seconds: j.window?.seconds, cpus: j.cpus?.map((c) => c.cpu) }
+        ? {
+            source: j.source,
+            seconds: j.window?.seconds,
+            cpus: [...(j.cpus ?? []).map((c) => c.cpu), ...left].sort((a, b) => a - b),
+          }
         : {
             source: j.error?.details.source,
             seconds: j.error?.details.window.seconds,

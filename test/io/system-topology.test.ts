@@ -78,4 +78,13 @@ describe('topology', () => {
       assert.deepEqual(t.online, []);
       assert.deepEqual([...t.nodes], [[0, []]]);
     }));
+
+  it('with sysRoot null (a procfs alone), reads no sysfs: no CPUs and no devices, the IRQs still readable', () =>
+    withMachine(smallSpec(), (m) => {
+      const sys = createSystem({ procRoot: m.procRoot, sysRoot: null });
+      assert.deepEqual(sys.topology().online, []);
+      const irq = m.irqsOf('eth0')[0] as string;
+      assert.equal(sys.irqInfo(irq).device, null);
+      assert.equal(m.system().irqInfo(irq).device?.name, '0000:3b:00.0', 'with its sysfs, the NIC');
+    }));
 });
