@@ -8,6 +8,7 @@ const files = process.argv.length > 2 ? process.argv.slice(2) : systemTestFiles(
 const notice = `test:system changes this host, and puts back what it changed:
   - writes /proc/irq/N/smp_affinity_list of movable IRQs (an ACPI GED IRQ, the virtio balloon's)
     and restores each value; never virtio2's IRQs (live-kernel-affinity, irqkitd-live-kernel)
+  - runs live \`irqkit balance --no-probe\` on this machine's /proc (reads only; live-balance-managed)
   - builds the irqkit .deb, installs it with dpkg, starts irqkitd on 127.0.0.1:9640 through
     /etc/init.d, then stops and purges it (deb-install)
   - installs qemu-system-x86, busybox-static, cpio and kmod with apt-get if missing, downloads
