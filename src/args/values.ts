@@ -23,3 +23,25 @@ export function parsePercent(text: string, flag: string): number {
     throw new IrqkitError('IRQ_ERR_USAGE', `${flag} takes a percentage such as 0.5%, not '${text}'`);
   return value;
 }
+
+/** A whole number ≥ 0 (caps such as --max-moves, where 0 is a real answer). */
+export function parseCount(text: string, flag: string): number {
+  const n = /^\s*\d+\s*$/.test(text) ? Number(text) : Number.NaN;
+  if (!(n >= 0) || !Number.isSafeInteger(n))
+    throw new IrqkitError('IRQ_ERR_USAGE', `${flag} takes a whole number, 0 or more, not '${text}'`);
+  return n;
+}
+
+/** The most standard errors --confidence takes, as the API (src/api/schemas.ts) does. */
+export const MAX_CONFIDENCE = 10;
+
+/** Standard errors that count as noise (--confidence): a number from 0 (exact) to 10, e.g. 2 or 1.5. */
+export function parseConfidence(text: string, flag: string): number {
+  const n = /^\s*\d+(?:\.\d+)?\s*$/.test(text) ? Number(text) : Number.NaN;
+  if (!(n >= 0) || !Number.isFinite(n) || n > MAX_CONFIDENCE)
+    throw new IrqkitError(
+      'IRQ_ERR_USAGE',
+      `${flag} takes a number of standard errors from 0 (exact) to ${MAX_CONFIDENCE}, e.g. 2, not '${text}'`,
+    );
+  return n;
+}
