@@ -62,6 +62,18 @@ export const InterruptsQuery = Type.Object({
 });
 export type InterruptsQuery = Static<typeof InterruptsQuery>;
 
+const Confidence = Type.Number({
+  minimum: 0,
+  maximum: 10,
+  description:
+    'How many standard errors of a difference count as measuring noise (default 2): loads closer than that margin count as equal, and every move must gain more than it. 0 plans on the measured loads as if they were exact',
+});
+
+const MaxMoves = Type.Integer({
+  minimum: 0,
+  description: 'At most this many moves, the most valuable first (default: no cap)',
+});
+
 export const PlanQuery = Type.Object({
   window: Type.Optional(Duration),
   wait: Type.Optional(Type.Boolean()),
@@ -75,6 +87,8 @@ export const PlanQuery = Type.Object({
     }),
   ),
   timeLimit: Type.Optional(Duration),
+  confidence: Type.Optional(Confidence),
+  maxMoves: Type.Optional(MaxMoves),
 });
 export type PlanQuery = Static<typeof PlanQuery>;
 
@@ -86,6 +100,8 @@ export const PlanApplyBody = Type.Object(
     numa: Type.Optional(NumaPolicy),
     tolerance: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
     timeLimit: Type.Optional(Duration),
+    confidence: Type.Optional(Confidence),
+    maxMoves: Type.Optional(MaxMoves),
     dryRun: Type.Optional(Type.Boolean()),
     persist: Type.Optional(Persist),
   },
@@ -334,8 +350,31 @@ export const PlanAssignment = Type.Object({
   moved: Type.Boolean(),
   fixed: Type.Boolean(),
   allowed: Type.Optional(Type.String({ description: 'The CPUs it may go to (its NUMA node), as a cpulist' })),
+  gain: Type.Optional(
+    Type.Number({
+      description:
+        "For a moved IRQ: how much the move lowers the higher of its two CPUs' loads, against leaving this one IRQ where it is",
+    }),
+  ),
+  margin: Type.Optional(
+    Type.Number({
+      description: "For a moved IRQ: the noise margin of its two CPUs' loads, which the gain exceeds",
+    }),
+  ),
 });
 export type PlanAssignment = Static<typeof PlanAssignment>;
+
+export const NoiseSummary = Type.Object({
+  confidence: Type.Number({ description: 'Standard errors of a difference that count as noise' }),
+  exact: Type.Boolean({
+    description: 'True when every load is exact (no variance, e.g. a rate file): so is the plan',
+  }),
+  makespanMargin: Type.Number({
+    description: "The margin on the busiest CPU's load: loads within it of the makespan count as equal to it",
+  }),
+  movesDropped: Type.Integer({ description: 'Moves left out by maxMoves (the least valuable)' }),
+});
+export type NoiseSummary = Static<typeof NoiseSummary>;
 
 export const Plan = Type.Object({
   window: WindowInfo,
@@ -347,7 +386,13 @@ export const Plan = Type.Object({
     description: 'IRQs that stay on their CPU but whose mask allows others; apply narrows them to it',
   }),
   before: Type.Object({
-    cpus: Type.Array(Type.Object({ cpu: Type.Integer(), load: Type.Number() })),
+    cpus: Type.Array(
+      Type.Object({
+        cpu: Type.Integer(),
+        load: Type.Number(),
+        stddev: Type.Number({ description: 'Standard deviation of the measured load: its measuring noise' }),
+      }),
+    ),
     metrics: BalanceMetrics,
   }),
   after: Type.Object({
@@ -361,6 +406,11 @@ export const Plan = Type.Object({
       }),
     ),
     metrics: PlannedMetrics,
+  }),
+  noise: NoiseSummary,
+  nothingWorthMoving: Type.Boolean({
+    description:
+      'True when the plan moves nothing and maxMoves left nothing out: no move gains more than the noise margin (a normal answer, not an error)',
   }),
   idle: Type.Array(Type.String(), { description: 'IRQs without interrupts in the window, left alone' }),
   method: Type.Union(

@@ -33,13 +33,16 @@ export function parseCount(text: string, flag: string): number {
   return n;
 }
 
-/** Standard errors that count as noise (--confidence): a number ≥ 0, e.g. 2 or 1.5; 0 plans exactly. */
+/** The most standard errors --confidence takes, as the API (src/api/schemas.ts) does. */
+export const MAX_CONFIDENCE = 10;
+
+/** Standard errors that count as noise (--confidence): a number from 0 (exact) to 10, e.g. 2 or 1.5. */
 export function parseConfidence(text: string, flag: string): number {
   const n = /^\s*\d+(?:\.\d+)?\s*$/.test(text) ? Number(text) : Number.NaN;
-  if (!(n >= 0) || !Number.isFinite(n) || n > 100)
+  if (!(n >= 0) || !Number.isFinite(n) || n > MAX_CONFIDENCE)
     throw new IrqkitError(
       'IRQ_ERR_USAGE',
-      `${flag} takes a number of standard errors from 0 (exact) to 100, e.g. 2, not '${text}'`,
+      `${flag} takes a number of standard errors from 0 (exact) to ${MAX_CONFIDENCE}, e.g. 2, not '${text}'`,
     );
   return n;
 }

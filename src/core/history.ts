@@ -8,6 +8,7 @@
  */
 import type { Delta } from './rates.ts';
 import { type InterruptRow, rowKey, type Snapshot } from './snapshot.ts';
+import { addSquare, type WindowNoise } from './window-noise.ts';
 
 interface SparseRow {
   key: string;
@@ -42,6 +43,16 @@ export interface WindowSnapshot extends WindowCoverage {
   snapshot: Snapshot;
   /** Counter wraps undone inside the window. */
   wraps: number;
+  /** How much each row's (and each CPU's) count would vary if measured again. */
+  noise: WindowNoise;
+}
+
+export interface WindowOptions {
+  /**
+   * The rows whose per-CPU sum gets a variance too (noise.cpuSquares), e.g. the IRQs a plan
+   * places, so that each CPU's measured load carries its uncertainty.
+   */
+  cpuRows?: (row: InterruptRow) => boolean;
 }
 
 export function sparseInterval(start: number, end: number, delta: Delta): Interval {
@@ -133,30 +144,62 @@ export class DeltaHistory {
   /**
    * Sums the intervals of the window into one snapshot over the newest interval's CPUs.
    * Rows that vanished inside the window are still reported with what they did before.
+   * On the way it sums the squares of each row's per-interval totals (and of each CPU's, over
+   * `options.cpuRows`) for the window's noise: running sums, not a series per interval.
    */
-  window(ms: number, current: Snapshot): WindowSnapshot | undefined {
+  window(ms: number, current: Snapshot, options: WindowOptions = {}): WindowSnapshot | undefined {
     const cov = this.coverage(ms);
     if (!cov) return undefined;
     const used = this.intervals.slice(this.intervals.length - cov.intervals);
     const cpus = [...current.cpus];
     const posOf = new Map(cpus.map((c, i) => [c, i]));
-    const sums = new Map<string, { counts: number[]; global: number }>();
+    const sums = new Map<string, { counts: number[]; global: number; squares: number; perCpu: boolean }>();
+    const pick = options.cpuRows;
+    const cpuSquares = pick ? new Float64Array(cpus.length) : null;
+    // This interval's count per CPU over the picked rows, and which positions it touched.
+    const cpuCounts = pick ? new Float64Array(cpus.length) : null;
+    const touched: number[] = [];
     let wraps = 0;
+    let seconds = 0;
     for (const iv of used) {
       wraps += iv.wraps;
+      const d = (iv.end - iv.start) / 1000;
+      seconds += Math.max(0, d);
       // CPUs can change between intervals (hotplug): map each interval's positions by CPU id.
       const map = iv.cpus.map((c) => posOf.get(c) ?? -1);
       for (const r of iv.rows) {
         let acc = sums.get(r.key);
         if (!acc) {
-          acc = { counts: new Array<number>(cpus.length).fill(0), global: 0 };
+          const row = pick ? this.rowsByKey.get(r.key) : undefined;
+          acc = {
+            counts: new Array<number>(cpus.length).fill(0),
+            global: 0,
+            squares: 0,
+            perCpu: row !== undefined && pick?.(row) === true,
+          };
           sums.set(r.key, acc);
         }
         acc.global += r.global;
+        let total = r.global;
         for (let i = 0; i < r.cpuIndex.length; i++) {
           const pos = map[r.cpuIndex[i] as number] ?? -1;
-          if (pos >= 0) acc.counts[pos] = (acc.counts[pos] as number) + (r.counts[i] as number);
+          if (pos < 0) continue;
+          const n = r.counts[i] as number;
+          acc.counts[pos] = (acc.counts[pos] as number) + n;
+          total += n;
+          if (acc.perCpu && cpuCounts) {
+            if (cpuCounts[pos] === 0) touched.push(pos);
+            cpuCounts[pos] = (cpuCounts[pos] as number) + n;
+          }
         }
+        acc.squares = addSquare(acc.squares, total, d);
+      }
+      if (cpuCounts && cpuSquares) {
+        for (const pos of touched) {
+          cpuSquares[pos] = addSquare(cpuSquares[pos] as number, cpuCounts[pos] as number, d);
+          cpuCounts[pos] = 0;
+        }
+        touched.length = 0;
       }
     }
     const rows: InterruptRow[] = [];
@@ -175,6 +218,13 @@ export class DeltaHistory {
       const row = this.rowsByKey.get(key);
       if (row) emit({ ...row, counts: new Array<number>(cpus.length).fill(0) });
     }
-    return { ...cov, snapshot: { cpus, rows, warnings: [] }, wraps };
+    const rowSquares = new Map<string, number>();
+    for (const [key, acc] of sums) rowSquares.set(key, acc.squares);
+    return {
+      ...cov,
+      snapshot: { cpus, rows, warnings: [] },
+      wraps,
+      noise: { intervals: used.length, seconds, rowSquares, cpuSquares },
+    };
   }
 }

@@ -5,6 +5,7 @@
  * and a Poisson process is the floor: even perfectly regular-looking samples are one draw.
  */
 import type { Delta } from './rates.ts';
+import { addSquare, countVariance } from './window-noise.ts';
 
 /**
  * The variance of a window's count: the larger of the sub-interval counts' sample variance
@@ -12,15 +13,10 @@ import type { Delta } from './rates.ts';
  * fewer than two sub-intervals the floor alone.
  */
 export function windowCountVariance(parts: readonly number[], total: number): number {
-  const floor = Math.max(0, total);
-  const n = parts.length;
-  if (n < 2) return floor;
-  let sum = 0;
-  for (const p of parts) sum += p;
-  const mean = sum / n;
+  // Equal sub-intervals are the window-noise rule with every length 1.
   let squares = 0;
-  for (const p of parts) squares += (p - mean) * (p - mean);
-  return Math.max((n * squares) / (n - 1), floor);
+  for (const p of parts) squares = addSquare(squares, p, 1);
+  return countVariance(total, squares, parts.length, parts.length);
 }
 
 /**

@@ -14,7 +14,7 @@ import { metricFamilies } from './metrics.ts';
 import { pinMetricFamilies } from './pin-metrics.ts';
 import { PinKeeper } from './pins.ts';
 import { buildRoutes } from './routes.ts';
-import { Sampler } from './sampler.ts';
+import { Sampler, type SamplerClock } from './sampler.ts';
 import { IrqService } from './service.ts';
 import { createStateStore, type StateFs } from './state-store.ts';
 
@@ -43,6 +43,8 @@ export interface DaemonOptions {
   onClose?: () => void;
   /** Check every answer against the API contract (tests; see ApiServerOptions.checkResponses). */
   checkResponses?: boolean;
+  /** The sampler's clock: real time by default; tests pass a manual one to sample when they say. */
+  samplerClock?: SamplerClock;
 }
 
 export interface RunningDaemon {
@@ -82,6 +84,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     read: () => o.system.readInterrupts(),
     intervalMs: o.intervalMs,
     retentionMs: o.retentionMs,
+    ...(o.samplerClock ? { clock: o.samplerClock } : {}),
     onDelta: (delta) => {
       totals.add(delta);
       // Pins of IRQs that came back are applied again right after the sample that shows it.

@@ -42,6 +42,8 @@ function planQuery(
     numa?: S.NumaPolicy;
     tolerance?: number;
     timeLimit?: string;
+    confidence?: number;
+    maxMoves?: number;
   },
   retentionMs: number,
 ): PlanQuery {
@@ -52,6 +54,8 @@ function planQuery(
     ...(q.cpus !== undefined ? { cpus: parseCpuList(q.cpus) } : {}),
     ...(q.tolerance !== undefined ? { tolerance: q.tolerance / 100 } : {}),
     ...(q.timeLimit !== undefined ? { timeLimitMs: parseDuration(q.timeLimit, 'timeLimit', 'ms') } : {}),
+    ...(q.confidence !== undefined ? { confidence: q.confidence } : {}),
+    ...(q.maxMoves !== undefined ? { maxMoves: q.maxMoves } : {}),
   };
 }
 
@@ -277,7 +281,9 @@ export function buildRoutes(ctx: RouteContext): RouteSpec[] {
       path: '/api/v1/plan',
       operationId: 'getPlan',
       summary:
-        'A balancing plan from measured rates: current and proposed assignments, metrics before and after',
+        'A balancing plan from measured rates: current and proposed assignments, each move with its gain, per-CPU loads and metrics before and after with their measuring noise',
+      description:
+        'Loads that differ by less than the noise margin (confidence standard errors of their difference) count as equal, so a balanced machine gets a plan with no moves and nothingWorthMoving: true, a normal 200 answer.',
       tags: ['plan'],
       query: S.PlanQuery,
       response: S.Plan,
@@ -297,6 +303,8 @@ export function buildRoutes(ctx: RouteContext): RouteSpec[] {
       path: '/api/v1/plan/apply',
       operationId: 'applyPlan',
       summary: 'Compute a plan as GET /api/v1/plan does and apply its moves as one all-or-nothing batch',
+      description:
+        'A plan with nothing worth moving is applied as a 200 no-op: nothing is written and result.outcomes is empty.',
       tags: ['plan'],
       body: S.PlanApplyBody,
       response: S.PlanApplyResult,

@@ -5,7 +5,7 @@
  */
 import type { SamplerHealth } from '../api/schemas.ts';
 import { IrqkitError } from '../core/errors.ts';
-import { DeltaHistory, sparseInterval, type WindowSnapshot } from '../core/history.ts';
+import { DeltaHistory, sparseInterval, type WindowOptions, type WindowSnapshot } from '../core/history.ts';
 import { parseInterrupts } from '../core/parse-interrupts.ts';
 import { type Delta, diffSnapshots } from '../core/rates.ts';
 import type { Snapshot } from '../core/snapshot.ts';
@@ -154,7 +154,7 @@ export class Sampler {
    */
   async window(
     ms: number,
-    options: { wait: boolean; maxWaitMs: number; signal?: AbortSignal },
+    options: { wait: boolean; maxWaitMs: number; signal?: AbortSignal } & WindowOptions,
   ): Promise<WindowSnapshot> {
     if (ms > this.options.retentionMs) {
       throw new IrqkitError(
@@ -165,7 +165,7 @@ export class Sampler {
     const deadline = this.clock.now() + options.maxWaitMs;
     for (;;) {
       const latest = this.latest;
-      const win = latest ? this.history.window(ms, latest.snapshot) : undefined;
+      const win = latest ? this.history.window(ms, latest.snapshot, options) : undefined;
       if (win && (win.complete || !options.wait)) return win;
       if (!options.wait && !win) {
         throw new IrqkitError('IRQ_ERR_UNAVAILABLE', 'no interval has been sampled yet; retry in a moment', {

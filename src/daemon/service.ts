@@ -25,6 +25,7 @@ import { balanceMetrics } from '../core/metrics.ts';
 import { plan } from '../core/planner/plan.ts';
 import { type InterruptRow, rowKey, rowName, type Snapshot } from '../core/snapshot.ts';
 import { dominantCpu, planRequestFromSnapshot } from '../core/snapshot-plan.ts';
+import { cpuVariance, rowVariance } from '../core/window-noise.ts';
 import type { AffinityWrite, BatchResult, CpuTopology, IrqInfo, SystemAccess } from '../io/system.ts';
 import type { Sampler } from './sampler.ts';
 
@@ -73,8 +74,18 @@ export class IrqService {
     return { at: new Date(cur.at).toISOString(), snapshot: cur.snapshot, text: cur.text };
   }
 
-  async window(ms: number, wait: boolean, signal?: AbortSignal): Promise<WindowSnapshot> {
-    return this.o.sampler.window(ms, { wait, maxWaitMs: this.o.maxWaitMs, ...(signal ? { signal } : {}) });
+  async window(
+    ms: number,
+    wait: boolean,
+    signal?: AbortSignal,
+    cpuRows?: (row: InterruptRow) => boolean,
+  ): Promise<WindowSnapshot> {
+    return this.o.sampler.window(ms, {
+      wait,
+      maxWaitMs: this.o.maxWaitMs,
+      ...(signal ? { signal } : {}),
+      ...(cpuRows ? { cpuRows } : {}),
+    });
   }
 
   async distribution(ms: number, wait: boolean, signal?: AbortSignal): Promise<Distribution> {
@@ -197,7 +208,8 @@ export class IrqService {
    * (managed IRQs probed first when the plan is going to be applied).
    */
   async plan(request: PlanQuery, signal?: AbortSignal): Promise<Plan> {
-    const w = await this.window(request.windowMs, request.wait, signal);
+    // The rows a plan places are the ones whose per-CPU sum is "before", so they get its noise.
+    const w = await this.window(request.windowMs, request.wait, signal, isPlanned);
     const topo = this.o.system.topology();
     const cpus = plannedCpus({
       ...topo,
@@ -206,7 +218,7 @@ export class IrqService {
     });
     const unknownManaged: string[] = [];
     const masks = new Map<string, number[]>();
-    const numericRows = w.snapshot.rows.filter((r) => r.numeric && r.occurrence === 0);
+    const numericRows = w.snapshot.rows.filter(isPlanned);
     const facts = numericRows.map((row): IrqFacts => {
       let info: IrqInfo;
       try {
@@ -263,15 +275,30 @@ export class IrqService {
         `IRQs ${unknownManaged.join(', ')}: this kernel (before 6.12) does not show which IRQs it manages; apply tests them with a no-op write first and leaves managed ones where they are`,
       );
     }
-    const result = plan(planRequest);
+    // Each load carries the variance of its count over the window's intervals, so the planner
+    // can tell an imbalance from measuring noise. The daemon plans no base load (named rows are
+    // not balanced), so there is no base variance either.
+    const result = plan({
+      ...planRequest,
+      items: planRequest.items.map((it) => ({ ...it, variance: rowVariance(w.noise, it.id, it.load) })),
+      ...(request.confidence !== undefined ? { confidence: request.confidence } : {}),
+      ...(request.maxMoves !== undefined ? { maxMoves: request.maxMoves } : {}),
+    });
     // "Before" is what the CPUs really serviced in the window, not a model of it.
     const posOf = new Map(w.snapshot.cpus.map((c, i) => [c, i]));
     const before = cpus.map((c) => {
       const pos = posOf.get(c);
       let sum = 0;
       if (pos !== undefined) for (const r of numericRows) sum += r.counts[pos] ?? 0;
-      return sum;
+      return { load: sum, stddev: pos === undefined ? 0 : Math.sqrt(cpuVariance(w.noise, pos, sum)) };
     });
+    const moves = result.assignments.filter((a) => a.moved).map((a) => ({ irq: a.id, cpu: a.cpu }));
+    const nothingWorthMoving = moves.length === 0 && result.noise.movesDropped === 0;
+    if (result.noise.movesDropped > 0) {
+      notes.push(
+        `${result.noise.movesDropped} further move${result.noise.movesDropped === 1 ? '' : 's'} left out by maxMoves (the least valuable)`,
+      );
+    }
     return {
       window: windowInfo(w, request.windowMs),
       cpus,
@@ -285,18 +312,25 @@ export class IrqService {
         moved: a.moved,
         fixed: a.fixed,
         ...(allowed.has(a.id) ? { allowed: formatCpuList(allowed.get(a.id) as number[]) } : {}),
+        ...(a.gain !== undefined ? { gain: a.gain } : {}),
+        ...(a.margin !== undefined ? { margin: a.margin } : {}),
       })),
-      moves: result.assignments.filter((a) => a.moved).map((a) => ({ irq: a.id, cpu: a.cpu })),
+      moves,
       // Already served by their planned CPU, but allowed on others (e.g. 0-7): pinning them is
       // what makes the plan hold, since the kernel may re-route a wide mask at any time.
       pins: result.assignments
         .filter((a) => !a.moved && !a.fixed && !isOnly(masks.get(a.id), a.cpu))
         .map((a) => ({ irq: a.id, cpu: a.cpu })),
       before: {
-        cpus: cpus.map((cpu, i) => ({ cpu, load: before[i] ?? 0 })),
-        metrics: balanceMetrics(before, result.metrics.lowerBound),
+        cpus: cpus.map((cpu, i) => ({ cpu, load: before[i]?.load ?? 0, stddev: before[i]?.stddev ?? 0 })),
+        metrics: balanceMetrics(
+          before.map((b) => b.load),
+          result.metrics.lowerBound,
+        ),
       },
       after: { cpus: result.cpus, metrics: result.metrics },
+      noise: result.noise,
+      nothingWorthMoving,
       idle,
       method: result.method,
       baselines: result.baselines,
@@ -314,8 +348,15 @@ export class IrqService {
     // A plan that is going to be written first learns which IRQs the kernel manages, so the
     // batch does not fail on them; a dry run must not write at all, so it does not probe.
     const p = await this.plan({ ...request, probeManaged: !dryRun }, signal);
-    return { plan: p, result: this.o.system.setAffinities([...p.moves, ...p.pins], { dryRun }) };
+    // Nothing worth moving is a normal outcome, and applying it changes nothing: not even the
+    // pins, which only make a plan's moves hold.
+    const writes = p.moves.length > 0 ? [...p.moves, ...p.pins] : [];
+    return { plan: p, result: this.o.system.setAffinities(writes, { dryRun }) };
   }
+}
+
+function isPlanned(row: InterruptRow): boolean {
+  return row.numeric && row.occurrence === 0;
 }
 
 function isOnly(mask: readonly number[] | undefined, cpu: number): boolean {
@@ -340,4 +381,7 @@ export interface PlanQuery {
   numa: NumaPolicy;
   timeLimitMs?: number;
   tolerance?: number;
+  /** Standard errors of a difference that count as noise (the planner's default when absent). */
+  confidence?: number;
+  maxMoves?: number;
 }

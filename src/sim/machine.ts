@@ -24,6 +24,7 @@ import type { SystemAccess } from '../io/system.ts';
 import { layoutIrqs, onlineCpus, type SimIrq } from './layout.ts';
 import { createPrng, type Prng } from './prng.ts';
 import { type ResolvedSimSpec, resolveSimSpec, type SimSpec } from './spec.ts';
+import { interruptCount } from './traffic.ts';
 import {
   RO,
   RW,
@@ -50,8 +51,8 @@ export interface SimulatedMachine {
   readonly elapsed: number;
   /**
    * Lets `seconds` pass: re-reads every smp_affinity_list, routes each IRQ to the first online
-   * CPU of it (writing effective_affinity_list), adds rate × seconds (± noise) to that CPU's
-   * 32-bit counter and atomically rewrites /proc/interrupts.
+   * CPU of it (writing effective_affinity_list), adds rate × seconds (Poisson counts around a
+   * bursty rate: traffic.ts) to that CPU's 32-bit counter and atomically rewrites /proc/interrupts.
    */
   advance(seconds: number): void;
   /**
@@ -144,7 +145,7 @@ export function createSimulatedMachine(spec: SimSpec | ResolvedSimSpec, dir?: st
 
   const layout = layoutIrqs(resolved);
   let online = onlineCpus(resolved);
-  const noise: Prng = createPrng(resolved.seed);
+  const rng: Prng = createPrng(resolved.seed);
   const routeOf = (sim: SimIrq, affinity: readonly number[]): number[] => {
     const first = affinity.find((c) => hasCpu(online, c));
     if (first !== undefined) return [first];
@@ -170,8 +171,9 @@ export function createSimulatedMachine(spec: SimSpec | ResolvedSimSpec, dir?: st
   const named = resolved.named.map((r) => ({ row: r, counts: new Array<number>(resolved.cpus).fill(0) }));
   writeStaticTree(procRoot, sysRoot, resolved, layout);
 
-  const noisy = (expected: number): number =>
-    Math.max(0, Math.round(expected * (1 + resolved.noise * (2 * noise.next() - 1))));
+  /** Named rows are mostly ticks (LOC), regular but for a little jitter; devices are bursty. */
+  const jittered = (expected: number): number =>
+    Math.max(0, Math.round(expected * (1 + resolved.noise * (2 * rng.next() - 1))));
 
   const irqDir = (s: IrqState): string => join(procRoot, 'irq', String(s.sim.irq));
 
@@ -290,12 +292,12 @@ export function createSimulatedMachine(spec: SimSpec | ResolvedSimSpec, dir?: st
       refresh(s);
       if (s.gone) continue;
       // Drawn for every IRQ, routed or not, so a move does not shift the others' noise.
-      const add = noisy(s.sim.rate * seconds);
+      const add = interruptCount(rng, s.sim.rate, seconds, resolved.noise);
       const cpu = s.effective[0];
       if (cpu !== undefined) s.counts[cpu] = ((s.counts[cpu] as number) + add) % WRAP;
     }
     for (const n of named) {
-      for (const c of online) n.counts[c] = ((n.counts[c] as number) + noisy(n.row.rate * seconds)) % WRAP;
+      for (const c of online) n.counts[c] = ((n.counts[c] as number) + jittered(n.row.rate * seconds)) % WRAP;
     }
     elapsed += seconds;
     writeInterrupts();

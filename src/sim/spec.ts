@@ -60,7 +60,11 @@ export interface SimSpec {
   irqaffinity?: number[];
   /** PRNG seed (default 1). */
   seed?: number;
-  /** Relative jitter of each interval's count, 0-0.5 (default 0.02). */
+  /**
+   * 0-0.5 (default 0.02): how bursty device traffic is, as the relative spread of a second's
+   * rate; counts are Poisson around it (traffic.ts). Named rows (ticks) get this much jitter.
+   * 0 is a noiseless machine: exactly rate × seconds everywhere.
+   */
   noise?: number;
   /** Default: NMI (0/s) and LOC (250/s, a HZ=250 tick). */
   named?: SimNamedRowSpec[];
@@ -343,7 +347,7 @@ const LIST_KEYS: Record<string, 'offline' | 'isolated' | 'nohzFull' | 'irqaffini
   irqaffinity: 'irqaffinity',
 };
 const COMPACT_TOKEN =
-  /^(?:default|\d+cpus?|\d+nodes?|(?:seed|start|uptime)=\d+|(?:offline|isolated|nohz_full|irqaffinity)=[\d-]*|[\d-]+)$/;
+  /^(?:default|\d+cpus?|\d+nodes?|(?:seed|start|uptime)=\d+|noise=\d+(?:\.\d+)?|(?:offline|isolated|nohz_full|irqaffinity)=[\d-]*|[\d-]+)$/;
 
 /** True when `text` is in the compact form (so not a file path). */
 export function isCompactSimSpec(text: string): boolean {
@@ -353,23 +357,24 @@ export function isCompactSimSpec(text: string): boolean {
 }
 
 /**
- * The default machine, adjusted by comma-separated tokens: `Ncpu`, `Nnode`, `seed=N`,
- * `uptime=SECONDS`, `start=COUNT` (every device counter starts there: wrap testing), and
- * `offline=`, `isolated=`, `nohz_full=`, `irqaffinity=` cpulists, whose further comma-separated
- * parts continue the list: `16cpu,2node,isolated=2-3,6`. "" and "default" are the default.
+ * The default machine, adjusted by comma-separated tokens: `Ncpu`, `Nnode`, `seed=N` (of the
+ * noise), `noise=X` (0: noiseless), `uptime=SECONDS`, `start=COUNT` (every device counter
+ * starts there: wrap testing), and `offline=`, `isolated=`, `nohz_full=`, `irqaffinity=`
+ * cpulists, whose further comma-separated parts continue the list: `16cpu,2node,isolated=2-3,6`.
+ * "" and "default" are the default.
  */
 export function parseCompactSimSpec(text: string): SimSpec {
   let cpus = 8;
   let nodes: number | undefined;
   const lists: Partial<Record<'offline' | 'isolated' | 'nohzFull' | 'irqaffinity', string[]>> = {};
-  const scalars: { seed?: number; start?: number; uptime?: number } = {};
+  const scalars: { seed?: number; start?: number; uptime?: number; noise?: number } = {};
   let listKey: keyof typeof lists | null = null;
   for (const raw of text.split(',')) {
     const token = raw.trim();
     if (token === '' || token === 'default') continue;
     const cpuToken = /^(\d+)cpus?$/.exec(token);
     const nodeToken = /^(\d+)nodes?$/.exec(token);
-    const scalar = /^(seed|start|uptime)=(\d+)$/.exec(token);
+    const scalar = /^(seed|start|uptime)=(\d+)$/.exec(token) ?? /^(noise)=(\d+(?:\.\d+)?)$/.exec(token);
     const list = /^(offline|isolated|nohz_full|irqaffinity)=(.*)$/.exec(token);
     if (cpuToken) {
       cpus = int(Number(cpuToken[1]), 'cpus', 1, SIM_MAX_CPUS);
@@ -378,7 +383,7 @@ export function parseCompactSimSpec(text: string): SimSpec {
       nodes = Number(nodeToken[1]);
       listKey = null;
     } else if (scalar) {
-      scalars[scalar[1] as 'seed' | 'start' | 'uptime'] = Number(scalar[2]);
+      scalars[scalar[1] as 'seed' | 'start' | 'uptime' | 'noise'] = Number(scalar[2]);
       listKey = null;
     } else if (list) {
       listKey = LIST_KEYS[list[1] as string] ?? null;
@@ -395,6 +400,7 @@ export function parseCompactSimSpec(text: string): SimSpec {
   }
   if (scalars.seed !== undefined) spec.seed = scalars.seed;
   if (scalars.uptime !== undefined) spec.uptime = scalars.uptime;
+  if (scalars.noise !== undefined) spec.noise = scalars.noise;
   if (scalars.start !== undefined) {
     const start = scalars.start;
     spec.devices = spec.devices.map((d) => ({ ...d, start }));

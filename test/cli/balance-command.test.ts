@@ -268,7 +268,7 @@ describe('irqkit balance errors', () => {
       name: 'a negative --confidence=',
       args: ['balance', SEED, '--confidence=-1'],
       code: 64,
-      message: /--confidence takes a number of standard errors from 0 \(exact\) to 100, e\.g\. 2, not '-1'/,
+      message: /--confidence takes a number of standard errors from 0 \(exact\) to 10, e\.g\. 2, not '-1'/,
     },
     {
       name: 'a zero --samples',

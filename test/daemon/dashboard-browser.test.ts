@@ -263,6 +263,15 @@ describe('dashboard in Chromium: a 16-CPU machine', { skip }, () => {
       '[...document.querySelectorAll("#plan-moves tbody tr")].map((tr) => [tr.dataset.irq, Number(tr.dataset.cpu)])',
     )) as Array<[string, number]>;
     assert.deepEqual(rows.sort(), moves.map((m) => [m.irq, m.cpu]).sort(), 'the moves table lists the plan');
+    // Loads with their measuring noise, and the margin a move has to beat.
+    const metrics = (await page.evaluate(
+      '[...document.querySelectorAll("#plan-metrics tbody tr")].map((tr) => [...tr.cells].map((c) => c.textContent))',
+    )) as string[][];
+    const busiest = metrics.find((r) => r[0]?.startsWith('busiest CPU'));
+    assert.match(busiest?.[1] ?? '', /^[\d,.]+ ± [\d,.]+$/, `busiest before: ${busiest}`);
+    assert.match(busiest?.[2] ?? '', /^[\d,.]+ ± [\d,.]+$/, `busiest after: ${busiest}`);
+    const margin = metrics.find((r) => r[0] === 'noise margin (2 std. errors)');
+    assert.match(margin?.[2] ?? '', /^[\d,.]+$/, `margin: ${JSON.stringify(metrics)}`);
     assert.ok(await page.isVisible('#apply-btn'));
     assert.equal(await page.textContent('#apply-btn'), `Apply ${moves.length} moves`);
     const peakBefore = parseShown((await shown(page)).peak);

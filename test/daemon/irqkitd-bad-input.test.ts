@@ -469,6 +469,11 @@ describe('irqkitd refuses bad input with stable problem codes (real daemon proce
       '/api/v1/plan?window=1s&timeLimit=0',
       '/api/v1/plan?window=1s&timeLimit=1y',
       '/api/v1/plan?window=1s&dryRun=true',
+      '/api/v1/plan?window=1s&confidence=-1',
+      '/api/v1/plan?window=1s&confidence=11',
+      '/api/v1/plan?window=1s&confidence=z',
+      '/api/v1/plan?window=1s&maxMoves=-1',
+      '/api/v1/plan?window=1s&maxMoves=0.5',
     ];
 
     it('bad windows, booleans, formats, unknown or repeated keys → 400 IRQ_ERR_USAGE', async () => {

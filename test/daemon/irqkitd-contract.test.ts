@@ -67,6 +67,8 @@ describe('irqkitd answers within its API contract (real route table, every answe
     await call('GET', '/api/v1/irqs/{irq}', 200, { params: { irq: m.irqsOf('eth0')[0] as string } });
     await call('GET', '/api/v1/irqs/{irq}', 404, { params: { irq: '9999' } });
     await call('GET', '/api/v1/plan', 200, { query: 'window=1s' });
+    await call('GET', '/api/v1/plan', 200, { query: 'window=1s&confidence=3&maxMoves=2' });
+    await call('GET', '/api/v1/plan', 400, { query: 'window=1s&confidence=-1' });
     await call('GET', '/api/v1/plan', 400, { query: 'window=1s&cpus=99' });
     await call('GET', '/api/v1/pins', 200);
   });
@@ -89,6 +91,10 @@ describe('irqkitd answers within its API contract (real route table, every answe
       },
     });
     await call('POST', '/api/v1/plan/apply', 200, { json: { window: '1s', dryRun: true } });
+    await call('POST', '/api/v1/plan/apply', 200, {
+      json: { window: '1s', dryRun: true, confidence: 3, maxMoves: 1 },
+    });
+    await call('POST', '/api/v1/plan/apply', 400, { json: { window: '1s', confidence: -1 } });
     await call('POST', '/api/v1/plan/apply', 200, { json: { window: '1s', persist: true } });
     await call('POST', '/api/v1/pins/apply', 200, { json: {} });
     await call('POST', '/api/v1/pins/remove', 200, { json: { irqs: [eth0a] } });

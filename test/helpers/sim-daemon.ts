@@ -11,11 +11,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type RunningDaemon, startDaemon } from '../../src/daemon/daemon.ts';
+import type { SamplerClock } from '../../src/daemon/sampler.ts';
 import { nodeStateFs, type StateFs } from '../../src/daemon/state-store.ts';
 import type { SystemAccess } from '../../src/io/system.ts';
 import type { SimulatedMachine } from '../../src/sim/machine.ts';
 import type { SimSpec } from '../../src/sim/spec.ts';
 import type { LogEntry } from './daemon-process.ts';
+import { FakeClock } from './fake-clock.ts';
 import { type Endpoint, type HttpRequest, type HttpResponse, send } from './http.ts';
 import { tempMachine } from './sim.ts';
 
@@ -99,6 +101,9 @@ export async function inProcessDaemon(
     restoreOnExit?: boolean;
     readOnly?: boolean;
     maxWaitMs?: number;
+    /** A manual clock for the sampler (helpers/fake-clock.ts): it samples when the test advances it. */
+    samplerClock?: SamplerClock;
+    intervalMs?: number;
   } = {},
 ): Promise<InProcessDaemon> {
   const logs: LogEntry[] = [];
@@ -106,7 +111,7 @@ export async function inProcessDaemon(
     system: options.system ?? m.system(),
     listen: [{ host: '127.0.0.1', port: 0 }],
     extraHosts: [],
-    intervalMs: 100,
+    intervalMs: options.intervalMs ?? 100,
     retentionMs: 60_000,
     maxWaitMs: options.maxWaitMs ?? 5_000,
     readOnly: options.readOnly ?? false,
@@ -119,7 +124,50 @@ export async function inProcessDaemon(
     restoreOnExit: options.restoreOnExit ?? false,
     checkResponses: true,
     ...(options.stateFs ? { stateFs: options.stateFs } : {}),
+    ...(options.samplerClock ? { samplerClock: options.samplerClock } : {}),
   });
   const endpoint = daemon.addresses[0] as Endpoint;
   return { daemon, endpoint, logs, request: (req) => send(endpoint, req), close: () => daemon.close() };
+}
+
+export interface SteppedDaemon extends InProcessDaemon {
+  machine: SimulatedMachine;
+  /** `seconds` of simulated traffic, one sample after each second. */
+  run(seconds: number): void;
+}
+
+/**
+ * An in-process daemon on a machine that moves only when the test says: the sampler runs on a
+ * manual clock (one sample per simulated second), so a window holds exactly the traffic the test
+ * ran, whatever the load of the host. `close()` also removes the machine and its state.
+ */
+export async function steppedDaemon(spec: SimSpec): Promise<SteppedDaemon> {
+  const m = Object.assign(tempMachine(spec), { stateDir: mkdtempSync(join(tmpdir(), 'irqkit-state-')) });
+  const clock = new FakeClock();
+  let d: InProcessDaemon;
+  try {
+    d = await inProcessDaemon(m, { samplerClock: clock, intervalMs: 1000 });
+  } catch (e) {
+    m.cleanup();
+    rmSync(m.stateDir, { recursive: true, force: true });
+    throw e;
+  }
+  return {
+    ...d,
+    machine: m,
+    run(seconds) {
+      for (let s = 0; s < seconds; s++) {
+        m.advance(1);
+        clock.advance(1000);
+      }
+    },
+    async close() {
+      try {
+        await d.close();
+      } finally {
+        m.cleanup();
+        rmSync(m.stateDir, { recursive: true, force: true });
+      }
+    },
+  };
 }

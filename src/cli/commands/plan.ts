@@ -6,7 +6,7 @@ import {
   stringOption,
   suggest,
 } from '../../args/command-args.ts';
-import { parseDurationMs, parsePercent } from '../../args/values.ts';
+import { parseConfidence, parseCount, parseDurationMs, parsePercent } from '../../args/values.ts';
 import { formatCpuList, parseCpuList } from '../../core/cpuset.ts';
 import { IrqkitError } from '../../core/errors.ts';
 import { clientFrom, DAEMON_OPTIONS } from '../daemon-options.ts';
@@ -33,6 +33,12 @@ const PLAN_OPTIONS: Readonly<Record<string, OptionSpec>> = {
     arg: 'PCT',
     description: 'accept a busiest-CPU load this much above the best for fewer moves (default 0%)',
   },
+  confidence: {
+    type: 'string',
+    arg: 'Z',
+    description: 'standard errors of a difference that count as measuring noise (default 2; 0 plans exactly)',
+  },
+  'max-moves': { type: 'string', arg: 'N', description: 'at most N moves, the most valuable first' },
   'time-limit': { type: 'string', arg: 'DURATION', description: 'planner search effort (default 250ms)' },
   all: { type: 'boolean', description: 'list every IRQ of the plan, not only the moves' },
   ...DAEMON_OPTIONS,
@@ -41,14 +47,20 @@ const PLAN_OPTIONS: Readonly<Record<string, OptionSpec>> = {
 const PLAN_SUMMARY =
   "The daemon measures each IRQ's interrupts over --window and plans where they should go so the\n" +
   'busiest CPU carries the least: kernel-managed and banned IRQs stay where they are (their load\n' +
-  'still counts), isolated and nohz_full CPUs are left out unless named in --cpus.';
+  'still counts), isolated and nohz_full CPUs are left out unless named in --cpus.\n' +
+  'Measured loads are noisy, so a move is proposed only when it lowers the busier of its two CPUs\n' +
+  'by more than the noise margin, and loads closer than that margin count as equal.\n' +
+  "The margin is --confidence (default 2) standard errors of the two loads' difference: raise it\n" +
+  'for fewer, surer moves, or give 0 to treat the measured loads as exact.';
 
 export const planSpec: CommandSpec = {
   name: 'plan',
   summary:
     'Show the balancing plan irqkitd proposes from measured rates; change nothing.\n' +
     `${PLAN_SUMMARY}\n` +
-    'Prints the moves, per-CPU loads and the metrics before (measured) and after (predicted).\n' +
+    'Prints the moves with what each gains, per-CPU loads ± their noise (one standard deviation)\n' +
+    'and the metrics before (measured) and after (predicted); a balanced machine gets\n' +
+    "'Nothing worth moving' (exit 0).\n" +
     "--json prints the daemon's plan (GET /api/v1/plan) as it is.",
   usage: 'irqkit plan [options]',
   maxPositionals: 0,
@@ -57,6 +69,7 @@ export const planSpec: CommandSpec = {
     'irqkit plan                          # the last 10 seconds, NUMA-local where possible',
     'irqkit plan --window 1m --numa strict',
     'irqkit plan --cpus 2-7 --tolerance 5%   # fewer moves for at most 5% more on the busiest CPU',
+    'irqkit plan --confidence 3 --max-moves 4  # only surer moves, the 4 most valuable',
     'irqkit plan --json | jq .moves',
   ],
 };
@@ -78,6 +91,7 @@ export const applySpec: CommandSpec = {
   examples: [
     'irqkit apply --dry-run               # what would move, checked against the kernel files',
     'irqkit apply --window 30s            # measure 30 s, then move',
+    'irqkit apply --max-moves 2           # the two most valuable moves only',
     'irqkit apply --numa strict --json | jq .result.ok',
   ],
 };
@@ -92,6 +106,8 @@ interface PlanParams {
   /** Percent, as the daemon takes it. */
   tolerance?: number;
   timeLimit?: string;
+  confidence?: number;
+  maxMoves?: number;
 }
 
 function planParams(values: OptionValues): PlanParams {
@@ -107,6 +123,8 @@ function planParams(values: OptionValues): PlanParams {
   const cpus = stringOption(values, 'cpus');
   const tolerance = stringOption(values, 'tolerance');
   const timeLimit = stringOption(values, 'time-limit');
+  const confidence = stringOption(values, 'confidence');
+  const maxMoves = stringOption(values, 'max-moves');
   const tolerancePct = tolerance === undefined ? undefined : parsePercent(tolerance, '--tolerance') * 100;
   if (tolerancePct !== undefined && tolerancePct > 100) {
     throw new IrqkitError('IRQ_ERR_USAGE', `--tolerance is at most 100%, not '${tolerance}'`);
@@ -120,6 +138,8 @@ function planParams(values: OptionValues): PlanParams {
     ...(timeLimit !== undefined
       ? { timeLimit: durationParam(parseDurationMs(timeLimit, '--time-limit')) }
       : {}),
+    ...(confidence !== undefined ? { confidence: parseConfidence(confidence, '--confidence') } : {}),
+    ...(maxMoves !== undefined ? { maxMoves: parseCount(maxMoves, '--max-moves') } : {}),
   };
 }
 
@@ -128,6 +148,8 @@ function planQuery(p: PlanParams): string {
   if (p.cpus !== undefined) q.set('cpus', p.cpus);
   if (p.tolerance !== undefined) q.set('tolerance', String(p.tolerance));
   if (p.timeLimit !== undefined) q.set('timeLimit', p.timeLimit);
+  if (p.confidence !== undefined) q.set('confidence', String(p.confidence));
+  if (p.maxMoves !== undefined) q.set('maxMoves', String(p.maxMoves));
   return q.toString();
 }
 
@@ -159,6 +181,8 @@ export async function applyCommand(io: CliIo, values: OptionValues): Promise<num
     ...(p.cpus !== undefined ? { cpus: p.cpus } : {}),
     ...(p.tolerance !== undefined ? { tolerance: p.tolerance } : {}),
     ...(p.timeLimit !== undefined ? { timeLimit: p.timeLimit } : {}),
+    ...(p.confidence !== undefined ? { confidence: p.confidence } : {}),
+    ...(p.maxMoves !== undefined ? { maxMoves: p.maxMoves } : {}),
     dryRun,
   };
   const { body: doc } = await windowRequest(io, client, p.windowMs, p.wait, (extra) =>
@@ -168,7 +192,10 @@ export async function applyCommand(io: CliIo, values: OptionValues): Promise<num
   const style = pickStyle(io.env, io.isTTY, values['no-color'] === true);
   io.stdout(renderPlan(doc.plan, style, { all: values.all === true, columns: io.columns ?? 100 }));
   if (doc.plan.moves.length === 0) {
-    io.stdout('\nNothing to move: every IRQ stays where it is.\n');
+    // The plan's verdict is already printed above; say that nothing was written either.
+    io.stdout(
+      `\n${doc.result.dryRun ? 'Nothing would be written' : 'Nothing was written'}: every IRQ stays where it is.\n`,
+    );
     return 0;
   }
   io.stdout(`\n${style.bold('Outcome')}\n`);

@@ -10,6 +10,18 @@ import { describeWindow } from './window.ts';
 
 const irqCount = (n: number): string => `${n} IRQ${n === 1 ? '' : 's'}`;
 
+function nothingWorthMoving(p: Plan): string {
+  return p.noise.exact || p.noise.confidence === 0
+    ? 'Nothing worth moving: no move would lower the busier of its two CPUs.'
+    : 'Nothing worth moving: no move would lower the busier of its two CPUs by more than the noise margin.';
+}
+
+function describeMargin(n: Plan['noise']): string {
+  if (n.exact) return '0: the loads are exact, and so is the plan';
+  if (n.confidence === 0) return '0 (--confidence 0): the measured loads are taken as exact';
+  return `±${formatInt(n.makespanMargin)} on the busiest CPU (${n.confidence} standard errors of a difference): loads closer than that count as equal`;
+}
+
 export function renderPlan(p: Plan, style: Style, o: { all: boolean; columns: number }): string {
   const out: string[] = [
     ...describeWindow('Plan on the interrupts', p.window, style).map((l, i) => (i === 0 ? style.bold(l) : l)),
@@ -19,6 +31,7 @@ export function renderPlan(p: Plan, style: Style, o: { all: boolean; columns: nu
   const moved = p.assignments.filter((a) => a.moved);
   const listed = o.all ? p.assignments : moved;
   out.push(style.bold(`Moves: ${moved.length} of ${p.assignments.length} IRQs`));
+  if (p.nothingWorthMoving) out.push(style.green(nothingWorthMoving(p)));
   if (listed.length > 0) {
     const table = renderTable(
       [
@@ -27,6 +40,8 @@ export function renderPlan(p: Plan, style: Style, o: { all: boolean; columns: nu
         { header: 'LOAD', align: 'right' },
         { header: 'FROM', align: 'right' },
         { header: 'TO', align: 'right' },
+        { header: 'GAIN', align: 'right' },
+        { header: 'MARGIN', align: 'right' },
         { header: 'ALLOWED' },
         { header: '' },
       ],
@@ -36,6 +51,8 @@ export function renderPlan(p: Plan, style: Style, o: { all: boolean; columns: nu
         formatInt(a.load),
         a.current === null ? '-' : `CPU${a.current}`,
         a.moved ? style.yellow(`CPU${a.cpu}`) : `CPU${a.cpu}`,
+        a.gain === undefined ? '' : formatInt(a.gain),
+        a.margin === undefined ? '' : formatInt(a.margin),
         a.allowed ?? '',
         a.fixed ? 'fixed' : a.moved ? style.yellow('move') : '',
       ]),
@@ -46,13 +63,15 @@ export function renderPlan(p: Plan, style: Style, o: { all: boolean; columns: nu
 
   const after = new Map(p.after.cpus.map((c) => [c.cpu, c] as const));
   const max = Math.max(0, ...p.before.cpus.map((c) => c.load), ...p.after.cpus.map((c) => c.load));
-  const barWidth = Math.max(8, Math.min(24, Math.floor((o.columns - 44) / 2)));
+  const barWidth = Math.max(8, Math.min(24, Math.floor((o.columns - 60) / 2)));
   const cpuTable = renderTable(
     [
       { header: 'CPU' },
       { header: 'BEFORE', align: 'right' },
+      { header: '±', align: 'right' },
       { header: '' },
       { header: 'AFTER', align: 'right' },
+      { header: '±', align: 'right' },
       { header: '' },
       { header: 'IRQS', align: 'right' },
     ],
@@ -62,8 +81,10 @@ export function renderPlan(p: Plan, style: Style, o: { all: boolean; columns: nu
       return [
         `CPU${c.cpu}`,
         formatInt(c.load),
+        `±${formatInt(c.stddev)}`,
         bar(c.load, max, barWidth).padEnd(barWidth),
         formatInt(afterLoad),
+        `±${formatInt(a?.stddev ?? 0)}`,
         afterLoad === p.after.metrics.makespan
           ? style.cyan(bar(afterLoad, max, barWidth))
           : bar(afterLoad, max, barWidth),
@@ -71,7 +92,11 @@ export function renderPlan(p: Plan, style: Style, o: { all: boolean; columns: nu
       ];
     }),
   );
-  out.push(style.bold('Per-CPU load (interrupts in the window; after = predicted)'), ...cpuTable, '');
+  out.push(
+    style.bold('Per-CPU load (interrupts in the window ± one standard deviation; after = predicted)'),
+    ...cpuTable,
+    '',
+  );
 
   const b = p.before.metrics;
   const a = p.after.metrics;
@@ -94,8 +119,14 @@ export function renderPlan(p: Plan, style: Style, o: { all: boolean; columns: nu
     : a.gap === 0
       ? style.green('at the lower bound')
       : '';
+  const dropped = p.noise.movesDropped;
+  const limits = [
+    ...(a.tolerance > 0 ? [`tolerance ${formatPercent(a.tolerance, 2)}`] : []),
+    ...(dropped > 0 ? [`${dropped} more left out by --max-moves`] : []),
+  ];
   out.push(
-    `moves        ${a.moves}${a.tolerance > 0 ? ` (tolerance ${formatPercent(a.tolerance, 2)})` : ''}${verdict ? `; ${verdict}` : ''}`,
+    `moves        ${a.moves}${limits.length > 0 ? ` (${limits.join('; ')})` : ''}${verdict ? `; ${verdict}` : ''}`,
+    `margin       ${describeMargin(p.noise)}`,
   );
   if (fixed > 0)
     out.push(`fixed        ${irqCount(fixed)} stay where they are (kernel-managed, banned or not movable)`);

@@ -678,8 +678,21 @@
     const a = p.after.metrics;
     /** @param {number} v */
     const perSec = (v) => fmtRate(v / s);
+    /**
+     * The busiest CPU's load ± its measuring noise (one standard deviation).
+     * @param {Array<{ load: number, stddev: number }>} cpus
+     */
+    const busiest = (cpus) => {
+      const top = cpus.reduce((x, c) => (c.load > x.load ? c : x), { load: 0, stddev: 0 });
+      return top.stddev > 0 ? `${perSec(top.load)} ± ${perSec(top.stddev)}` : perSec(top.load);
+    };
     metrics.append(
-      metricRow('busiest CPU (interrupts/s)', perSec(b.makespan), perSec(a.makespan)),
+      metricRow('busiest CPU (interrupts/s)', busiest(p.before.cpus), busiest(p.after.cpus)),
+      metricRow(
+        `noise margin (${p.noise.confidence} std. errors)`,
+        '',
+        p.noise.exact ? 'exact' : perSec(p.noise.makespanMargin),
+      ),
       metricRow('lower bound (interrupts/s)', perSec(b.lowerBound), perSec(a.lowerBound)),
       metricRow('peak-to-average', b.peakToAverage.toFixed(2), a.peakToAverage.toFixed(2)),
       metricRow('(max − min) / mean', b.spread.toFixed(2), a.spread.toFixed(2)),
@@ -699,6 +712,7 @@
         asg?.current === null || asg?.current === undefined ? '?' : `CPU ${asg.current}`,
         `CPU ${m.cpu}`,
         perSec(asg?.load ?? 0),
+        asg?.gain === undefined ? '–' : perSec(asg.gain),
       ];
       for (const text of cells) {
         const td = document.createElement('td');
@@ -710,7 +724,7 @@
     if (list.length > MAX_MOVES_SHOWN) {
       const tr = document.createElement('tr');
       const td = document.createElement('td');
-      td.colSpan = 5;
+      td.colSpan = 6;
       td.textContent = `… and ${list.length - MAX_MOVES_SHOWN} more`;
       tr.append(td);
       moves.append(tr);
@@ -735,7 +749,9 @@
         const p = /** @type {Plan} */ (r.body);
         state.plan = p;
         const when = new Date().toLocaleTimeString('en-GB');
-        const gist = p.moves.length === 0 ? 'nothing to move' : `${p.moves.length} moves`;
+        const gist = p.nothingWorthMoving
+          ? 'nothing worth moving (no move gains more than the noise margin)'
+          : `${p.moves.length} moves`;
         el('plan-status').textContent = `${gist} · from ${p.window.seconds.toFixed(1)} s of rates · ${when}`;
       } else {
         state.plan = null;
