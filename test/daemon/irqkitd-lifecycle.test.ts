@@ -175,7 +175,7 @@ describe('irqkitd as a process: listening, refusing to start, stopping', { concu
       ['--version=1'],
     ];
     const runs = await Promise.all(
-      cases.map((args) => runDaemonToExit([...args, '--listen', '127.0.0.1:0'], { timeoutMs: 10_000 })),
+      cases.map((args) => runDaemonToExit([...args, '--listen', '127.0.0.1:0'])),
     );
     runs.forEach((r, i) => {
       const what = (cases[i] as string[]).join(' ');

@@ -67,6 +67,13 @@ export interface RunResult extends ExitInfo {
   ms: number;
 }
 
+/**
+ * How long a daemon may take to listen (or to run to its exit) before the test gives up: a
+ * deadline against a hang, not a speed check, so it is generous enough for a machine whose
+ * cores are busy with other work (a Node 16 start-up was seen to pass 10 s under load).
+ */
+const START_DEADLINE_MS = 60_000;
+
 const live = new Set<ChildProcess>();
 process.once('exit', () => {
   for (const child of live) {
@@ -146,7 +153,7 @@ export function startDaemon(
       settled = true;
       child.kill('SIGKILL');
       reject(new Error(`irqkitd ${args.join(' ')} did not listen within the timeout; stderr:\n${stderr}`));
-    }, options.startTimeoutMs ?? 10_000);
+    }, options.startTimeoutMs ?? START_DEADLINE_MS);
     void exited.then((info) => {
       if (settled) return;
       settled = true;
@@ -246,7 +253,7 @@ export function runDaemonToExit(
     stderr += s;
   });
   return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 10_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? START_DEADLINE_MS);
     child.once('close', (code, signal) => {
       clearTimeout(timer);
       live.delete(child);
