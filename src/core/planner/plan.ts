@@ -4,8 +4,9 @@
  *
  *  1. Baselines: round-robin, LPT, Karmarkar–Karp.
  *  2. Two CPUs: Complete Karmarkar–Karp, exact whenever it finishes.
- *     More CPUs: exact pair re-partitioning from the LPT and KK starts, then branch-and-bound
- *     for small instances, all inside one deterministic work budget.
+ *     More CPUs: exact pair re-partitioning from the LPT and KK starts, then an exact search for
+ *     small instances (sequential partitioning up to 40 IRQs, branch-and-bound up to 200), all
+ *     inside one deterministic work budget.
  *  3. Churn: among plans within `tolerance` of the best makespan, the fewest moves.
  */
 import { IrqkitError } from '../errors.ts';
@@ -25,6 +26,7 @@ import {
   type PlanItem,
   type Problem,
 } from './problem.ts';
+import { canPartitionSequentially, sequentialPartition } from './sequential-partition.ts';
 import { partitionTwoWay } from './two-way.ts';
 
 export type { PlanItem } from './problem.ts';
@@ -94,7 +96,8 @@ export type Method =
   | 'kk'
   | 'ckk'
   | 'pair-repartition'
-  | 'branch-and-bound';
+  | 'branch-and-bound'
+  | 'sequential';
 
 export interface PlanResult {
   assignments: Assignment[];
@@ -219,7 +222,9 @@ export function plan(request: PlanRequest): PlanResult {
       else consider(start);
       if (atBound()) break;
     }
-    if (!atBound() && !budget.exhausted()) {
+    // Sequential partitioning proves small instances outright; the sweeps would only spend its budget.
+    const sequential = canPartitionSequentially(p);
+    if (!sequential && !atBound() && !budget.exhausted()) {
       const r = improveByPairs(p, best.assign, bound.value, budget.slice(p.n <= EXACT_MAX_ITEMS ? 0.3 : 1), {
         sweep: true,
       });
@@ -227,7 +232,12 @@ export function plan(request: PlanRequest): PlanResult {
       if (makespan < best.makespan) consider({ assign: r.assign, makespan, method: 'pair-repartition' });
     }
     optimal = atBound();
-    if (!optimal && p.n <= EXACT_MAX_ITEMS && !budget.exhausted()) {
+    if (!optimal && sequential && !budget.exhausted()) {
+      const r = sequentialPartition(p, best.makespan, bound.value, budget);
+      if (r.assign && r.makespan < best.makespan)
+        consider({ assign: r.assign, makespan: r.makespan, method: 'sequential' });
+      optimal = r.complete || atBound();
+    } else if (!optimal && p.n <= EXACT_MAX_ITEMS && !budget.exhausted()) {
       const r = branchAndBound(p, best.makespan, bound.value, budget);
       if (r.assign) consider({ assign: r.assign, makespan: r.makespan, method: 'branch-and-bound' });
       optimal = r.complete || atBound();
