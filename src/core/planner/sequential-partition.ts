@@ -54,7 +54,7 @@ const nonZero = (p: Problem): number => {
   return m;
 };
 
-/** Whether the state key (remaining set, symmetry limit, CPU) fits exactly in a double. */
+/** Small enough: at most 40 IRQs with load, and the state key (remaining set, symmetry limit, CPU) exact in a double. */
 export function canPartitionSequentially(p: Problem): boolean {
   const m = nonZero(p);
   return p.k >= 2 && m <= SEQUENTIAL_MAX_ITEMS && 2 ** m * (m + 2) * p.k < 2 ** 53;
