@@ -70,19 +70,55 @@ export class Rng {
     return r * Math.cos(2 * Math.PI * v);
   }
 
+  /**
+   * A Poisson draw with mean `lambda`: Knuth's product of uniforms below 30, above it the normal
+   * approximation (rounded, never negative), which is within a fraction of a count there.
+   */
+  poisson(lambda: number): number {
+    if (lambda <= 0) return 0;
+    if (lambda >= 30) return Math.max(0, Math.round(lambda + Math.sqrt(lambda) * this.normal()));
+    const limit = Math.exp(-lambda);
+    let k = 0;
+    let prod = this.next();
+    while (prod > limit) {
+      k++;
+      prod *= this.next();
+    }
+    return k;
+  }
+
   /** exp(N(mu, sigma²)). */
   lognormal(mu: number, sigma: number): number {
     return Math.exp(mu + sigma * this.normal());
   }
 }
 
-export type Family = 'nic-rss' | 'elephants' | 'lumpy' | 'near-uniform';
+export type Family =
+  | 'nic-rss'
+  | 'elephants'
+  | 'lumpy'
+  | 'near-uniform'
+  | 'rss-wide'
+  | 'elephants-under'
+  | 'lumpy-narrow'
+  | 'uniform'
+  | 'near-equal'
+  | 'lognormal'
+  | 'small-ints';
 
 export const FAMILY_NOTES: Record<Family, string> = {
   'nic-rss': 'NICs of 8–64 queues; per-NIC rate lognormal(σ=1), per-queue RSS skew lognormal(σ 0.2–1.0)',
   elephants: '3–8 elephant queues of 0.5–2.5 × (small total / k) among lognormal(σ=1) small IRQs',
   lumpy: 'magnitudes 1..1e9: 60% log-uniform, 40% in 5 clumps (±5%)',
   'near-uniform': 'every load 1,000,000 ± 1% (uniform)',
+  'rss-wide':
+    'NICs of 128 or 256 queues; per-NIC rate lognormal(σ=0.4), queue skew lognormal(σ 0.1–0.4): no queue near a CPU',
+  'elephants-under': 'n/50 (2–40) elephants of 0.3–0.95 × (total / k) among lognormal(σ=0.6) IRQs',
+  'lumpy-narrow': '70% log-uniform over 1e3..1e6, 30% log-uniform over 1e6..2e6',
+  uniform: 'uniform integers 1..1e9',
+  'near-equal': 'uniform integers 900,000..1,100,000 (±10%)',
+  lognormal: 'lognormal(median 1e6, σ=0.7)',
+  'small-ints': 'uniform integers 1..1000 (many ties)',
 };
 
 const positive = (x: number): number => Math.max(1, Math.round(x));
@@ -137,6 +173,38 @@ export function nearUniform(rng: Rng, n: number): number[] {
   return Array.from({ length: n }, () => positive(1e6 * rng.uniform(0.99, 1.01)));
 }
 
+/**
+ * NICs as on a many-CPU host: 128 or 256 queues each and moderate skew, so no single queue comes
+ * near a CPU's share and the lower bound is the average: reaching it takes real balancing.
+ */
+export function rssWide(rng: Rng, n: number): number[] {
+  const loads: number[] = [];
+  while (loads.length < n) {
+    const queues = rng.next() < 0.5 ? 128 : 256;
+    const nicRate = rng.lognormal(Math.log(2e8), 0.4);
+    const skew = rng.uniform(0.1, 0.4);
+    // The last NIC may be cut short; its queues keep a normal queue's rate.
+    const count = Math.min(queues, n - loads.length);
+    for (let q = 0; q < count; q++) loads.push(positive((nicRate / queues) * rng.lognormal(0, skew)));
+  }
+  return loads;
+}
+
+/** Elephants that each fit on one CPU with room to spare, among ordinary IRQs. */
+export function elephantsUnder(rng: Rng, n: number, k: number): number[] {
+  const loads = Array.from({ length: n }, () => positive(rng.lognormal(Math.log(1e5), 0.6)));
+  const share = loads.reduce((a, b) => a + b, 0) / k;
+  const count = Math.min(40, Math.max(2, Math.round(n / 50)));
+  for (let e = 0; e < count; e++) loads[rng.int(0, n - 1)] = positive(share * rng.uniform(0.3, 0.95));
+  return loads;
+}
+
+export function lumpyNarrow(rng: Rng, n: number): number[] {
+  return Array.from({ length: n }, () =>
+    positive(rng.next() < 0.7 ? 10 ** rng.uniform(3, 6) : 10 ** rng.uniform(6, 6.3)),
+  );
+}
+
 export function generate(family: Family, n: number, k: number, seed: number): number[] {
   const rng = new Rng(seed);
   switch (family) {
@@ -148,6 +216,20 @@ export function generate(family: Family, n: number, k: number, seed: number): nu
       return lumpy(rng, n);
     case 'near-uniform':
       return nearUniform(rng, n);
+    case 'rss-wide':
+      return rssWide(rng, n);
+    case 'elephants-under':
+      return elephantsUnder(rng, n, k);
+    case 'lumpy-narrow':
+      return lumpyNarrow(rng, n);
+    case 'uniform':
+      return Array.from({ length: n }, () => rng.int(1, 1e9));
+    case 'near-equal':
+      return Array.from({ length: n }, () => rng.int(900_000, 1_100_000));
+    case 'lognormal':
+      return Array.from({ length: n }, () => positive(rng.lognormal(Math.log(1e6), 0.7)));
+    case 'small-ints':
+      return Array.from({ length: n }, () => rng.int(1, 1000));
   }
 }
 

@@ -1,20 +1,23 @@
 /**
- * `npm run bench [-- --quick] [-- --only planner|parser]`: planner quality/time against the
- * baselines, parser throughput, and memory. Prints figures; asserts nothing; exits 0 unless it
- * crashes (or the command line is wrong).
+ * `npm run bench [-- --quick] [-- --only planner|frontier|parser]`: planner quality/time against
+ * the baselines, the planner's frontier (large and small instances, churn on noisy traffic),
+ * parser throughput, and memory. Prints figures; asserts nothing; exits 0 unless it crashes (or
+ * the command line is wrong).
  */
 import { arch, cpus, platform, release, totalmem } from 'node:os';
 import { gcAvailable, heapUsed, measureInChild, peakRss, rss } from './memory.ts';
 import { runParserBench } from './parser-throughput.ts';
 import { CORPUS_1152 } from './paths.ts';
+import { runFrontierBench } from './planner-frontier.ts';
 import { largestCase, runPlannerBench } from './planner-quality.ts';
 import { mb, ms, section, table } from './report.ts';
 
-const USAGE = 'usage: npm run bench [-- --quick] [-- --only planner|parser]';
+const USAGE = 'usage: npm run bench [-- --quick] [-- --only planner|frontier|parser]';
 
 interface Options {
   quick: boolean;
-  only: 'planner' | 'parser' | null;
+  /** planner: the cases and the frontier; frontier: the frontier alone. */
+  only: 'planner' | 'frontier' | 'parser' | null;
 }
 
 function parseArgs(argv: readonly string[]): Options {
@@ -24,8 +27,8 @@ function parseArgs(argv: readonly string[]): Options {
     if (a === '--quick') opts.quick = true;
     else if (a === '--only' || a.startsWith('--only=')) {
       const v = a === '--only' ? argv[++i] : a.slice('--only='.length);
-      if (v !== 'planner' && v !== 'parser')
-        throw new Error(`--only takes planner or parser, not '${v ?? ''}'`);
+      if (v !== 'planner' && v !== 'frontier' && v !== 'parser')
+        throw new Error(`--only takes planner, frontier or parser, not '${v ?? ''}'`);
       opts.only = v;
     } else if (a === '--help' || a === '-h') {
       console.log(USAGE);
@@ -52,15 +55,22 @@ function main(): void {
       `${gcAvailable ? '' : ' (no gc(): heap figures include garbage)'}`,
   );
 
-  if (opts.only !== 'parser') runPlannerBench(opts.quick, out);
-  if (opts.only !== 'planner') runParserBench(opts.quick, out);
+  if (opts.only === null || opts.only === 'planner') runPlannerBench(opts.quick, out);
+  if (opts.only !== 'parser') runFrontierBench(opts.quick, out);
+  if (opts.only === null || opts.only === 'parser') runParserBench(opts.quick, out);
 
-  out(section('Memory (each job alone in a fresh Node process)'));
   const jobs: string[][] = [];
   const largest = largestCase(opts.quick);
-  if (opts.only !== 'parser' && largest)
+  if ((opts.only === null || opts.only === 'planner') && largest)
     jobs.push(['planner', largest.family, String(largest.n), String(largest.k), String(largest.seed)]);
-  if (opts.only !== 'planner') jobs.push(['parser', CORPUS_1152]);
+  if (opts.only === null || opts.only === 'parser') jobs.push(['parser', CORPUS_1152]);
+  if (jobs.length > 0) memorySection(jobs, out);
+  out(`This process: peak RSS ${mb(peakRss())}, current RSS ${mb(rss())}, heap used ${mb(heapUsed())}`);
+  out(`\nbench finished in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+
+function memorySection(jobs: readonly string[][], out: (line: string) => void): void {
+  out(section('Memory (each job alone in a fresh Node process)'));
   const rows: string[][] = [];
   for (const args of jobs) {
     const m = measureInChild(args);
@@ -98,8 +108,6 @@ function main(): void {
     '  (before: input built/loaded, after GC; heap after: right after the call, garbage included;\n' +
       '   retained: heap still held with the result alive, after GC)',
   );
-  out(`This process: peak RSS ${mb(peakRss())}, current RSS ${mb(rss())}, heap used ${mb(heapUsed())}`);
-  out(`\nbench finished in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
 main();

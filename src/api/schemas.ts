@@ -422,6 +422,7 @@ export const Plan = Type.Object({
       Type.Literal('ckk'),
       Type.Literal('pair-repartition'),
       Type.Literal('branch-and-bound'),
+      Type.Literal('sequential'),
     ],
     { description: 'The step that produced the best makespan' },
   ),

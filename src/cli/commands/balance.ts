@@ -93,7 +93,7 @@ export const balanceSpec: CommandSpec = {
     'time-limit': {
       type: 'string',
       arg: 'DURATION',
-      description: 'search effort, e.g. 250ms (default) or 2s',
+      description: 'search effort, e.g. 2s (default 250ms, up to 1s past 2,000 IRQs)',
     },
     tolerance: {
       type: 'string',

@@ -1,9 +1,10 @@
 /**
  * Local improvement by exact pair re-partitioning.
  *
- * Main step: take the busiest CPU and re-partition its IRQs together with another CPU's, exactly
- * (CKK), trying partners from the least loaded up. An exact pair re-partition includes every
- * single move and swap between the two CPUs, so no separate move/swap pass is needed.
+ * Main step: take the busiest CPU and re-partition its IRQs together with another CPU's with CKK,
+ * trying the least loaded partner first. A pair re-partition includes every single move and swap
+ * between the two CPUs, so no separate move/swap pass is needed. It searches until the pair's
+ * larger side is close enough to the lower bound (GOAL_FRACTION) or the split is provably the best.
  *
  * When the busiest CPU cannot be lowered, a balancing sweep re-partitions the other CPUs in
  * pairs (heaviest with lightest) to even them out. It never raises the makespan and strictly
@@ -17,6 +18,15 @@ import { partitionTwoWay } from './two-way.ts';
 
 /** Work cap for one pair re-partition, so one hard pair cannot eat the whole budget. */
 const PAIR_UNITS = 20_000;
+
+/**
+ * A re-partition of the busiest CPU stops searching once the pair's larger side is within this
+ * fraction of the busiest CPU's excess over the lower bound. Far from the bound a rough split is
+ * progress enough and takes a few nodes, where proving the best split of 16 IRQs takes thousands;
+ * near the bound the goal tightens by itself. Tried 0.15, 0.3 and 0.5 against exact splits on
+ * 64 × 8 to 2,051 × 256 instances: 0.3 was best or equal on every family.
+ */
+const GOAL_FRACTION = 0.3;
 
 export interface ImproveResult {
   assign: Int32Array;
@@ -44,10 +54,11 @@ class PairState {
   }
 
   /**
-   * Re-partitions CPUs c and d exactly; applies it when the larger of the two loads drops
-   * below `below`. Returns whether it applied.
+   * Re-partitions CPUs c and d (exactly, unless a split with its larger side at most `goal`
+   * comes first); applies it when the larger of the two loads drops below `below`. Returns
+   * whether it applied.
    */
-  repartition(c: number, d: number, below: number, budget: WorkBudget): boolean {
+  repartition(c: number, d: number, below: number, budget: WorkBudget, goal?: number): boolean {
     const p = this.p;
     const pool = [...(this.members[c] as number[]), ...(this.members[d] as number[])];
     if (pool.length === 0) return false;
@@ -69,6 +80,7 @@ class PairState {
       p.base[c] as number,
       p.base[d] as number,
       new SubBudget(budget, PAIR_UNITS),
+      goal,
     );
     // Setting up a pair (pool, sort, typed arrays) costs far more than one search node.
     budget.spend(100 + 3 * pool.length);
@@ -98,6 +110,16 @@ class PairState {
     return c;
   }
 
+  /** The least-loaded CPU other than `except` (-1 when there is none). */
+  lightest(except: number): number {
+    let best = -1;
+    for (let i = 0; i < this.p.k; i++) {
+      if (i === except) continue;
+      if (best < 0 || (this.loads[i] as number) < (this.loads[best] as number)) best = i;
+    }
+    return best;
+  }
+
   byLoad(): number[] {
     const order = Array.from({ length: this.p.k }, (_, i) => i);
     return order.sort((a, b) => (this.loads[a] as number) - (this.loads[b] as number) || a - b);
@@ -117,20 +139,30 @@ export function improveByPairs(
     const c = s.busiest();
     const top = s.loads[c] as number;
     if (top <= lowerBound) break;
-    // Finding the busiest CPU and sorting the rest costs about k·log k.
-    budget.spend(Math.ceil(p.k * Math.max(1, Math.log2(p.k))));
+    // A scan over the loads.
+    budget.spend(1 + (p.k >> 5));
+    const goal = lowerBound + (top - lowerBound) * GOAL_FRACTION;
     let improved = false;
-    for (const d of s.byLoad()) {
-      if (d === c) continue;
-      if ((s.loads[d] as number) >= top) break;
-      if (s.repartition(c, d, top, budget)) {
-        improvements++;
-        improved = true;
-        break;
+    // The lightest partner usually works; sort the others only when it does not.
+    const first = s.lightest(c);
+    if (first >= 0 && (s.loads[first] as number) < top && s.repartition(c, first, top, budget, goal))
+      improved = true;
+    if (!improved && !budget.exhausted()) {
+      budget.spend(Math.ceil((p.k * Math.max(1, Math.log2(p.k))) / 8));
+      for (const d of s.byLoad()) {
+        if (d === c || d === first) continue;
+        if ((s.loads[d] as number) >= top) break;
+        if (s.repartition(c, d, top, budget, goal)) {
+          improved = true;
+          break;
+        }
+        if (budget.exhausted()) break;
       }
-      if (budget.exhausted()) break;
     }
-    if (improved) continue;
+    if (improved) {
+      improvements++;
+      continue;
+    }
     if (!options.sweep || !balancingSweep(s, p.k, c, budget)) break;
   }
   return { assign: s.assign, loads: s.loads, improvements };

@@ -26,6 +26,8 @@ export interface TwoWayResult {
  * @param weights non-negative loads
  * @param forced  per item: -1 free, 0 or 1 forced onto that side (null: all free)
  * @param base0   load already on side 0 that cannot move
+ * @param goal    stop as soon as the larger side is at most this (then `optimal` says only
+ *                whether that split happens to be provably the best)
  */
 export function partitionTwoWay(
   weights: ArrayLike<number>,
@@ -33,6 +35,7 @@ export function partitionTwoWay(
   base0: number,
   base1: number,
   budget: WorkBudget,
+  goal?: number,
 ): TwoWayResult {
   const n = weights.length;
   let fixed0 = base0;
@@ -76,6 +79,9 @@ export function partitionTwoWay(
     }
   }
   const target = integral ? sum % 2 : 0;
+  // The larger side is (both sides' total + difference) / 2.
+  const enough =
+    goal === undefined ? Number.NEGATIVE_INFINITY : 2 * goal - (fixed0 + fixed1 + sum - Math.abs(anchorDiff));
 
   // Merge records: at depth d the two largest (ids mergeA/mergeB) became id firstMerge + d.
   const firstMerge = n + 1;
@@ -128,6 +134,7 @@ export function partitionTwoWay(
           finished = true;
           break;
         }
+        if (bestDiff <= enough) break;
         branch[depth] = 2;
       } else if (!budget.spend(1) && bestDiff !== Number.POSITIVE_INFINITY) {
         // Never stop before the first leaf: that leaf is the KK answer we promise at least.
