@@ -478,6 +478,9 @@ export const SamplerHealth = Type.Object({
   waiting: Type.Integer({
     description: 'Window queries waiting now for history the sampler does not have yet',
   }),
+  skipped: Type.Integer({
+    description: 'Sampling deadlines skipped because a sample overran them (samples are not bunched)',
+  }),
 });
 export type SamplerHealth = Static<typeof SamplerHealth>;
 

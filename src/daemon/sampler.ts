@@ -2,7 +2,14 @@
  * Reads /proc/interrupts every interval into a bounded history. Window queries are answered from
  * that history at once; only when the daemon has run for less time than the window does a
  * query wait (up to a limit), or answer with what there is when the caller says wait=false.
+ *
+ * Samples fall on absolute deadlines of a monotonic clock (start + n × interval), so neither the
+ * cost of a sample nor timer lateness accumulates, and a sample that overruns skips the deadlines
+ * it missed instead of bunching. Sample times are the wall clock at start-up advanced by the
+ * monotonic clock: a step of the wall clock (NTP, an operator) can neither stop the sampler nor
+ * reorder or stretch the history's intervals.
  */
+import { performance } from 'node:perf_hooks';
 import type { SamplerHealth } from '../api/schemas.ts';
 import { IrqkitError } from '../core/errors.ts';
 import { DeltaHistory, sparseInterval, type WindowOptions, type WindowSnapshot } from '../core/history.ts';
@@ -12,13 +19,18 @@ import type { Snapshot } from '../core/snapshot.ts';
 import { truncatedRead } from './truncated-read.ts';
 
 export interface SamplerClock {
+  /** Wall-clock Unix ms: read once, to anchor the sample times. */
   now(): number;
+  /** A clock that never steps (ms, any origin): deadlines, durations and sample times. */
+  monotonic(): number;
+  /** Runs `fn` after `ms` of monotonic time. */
   setTimeout(fn: () => void, ms: number): { unref?(): void };
   clearTimeout(handle: unknown): void;
 }
 
 export const realClock: SamplerClock = {
   now: () => Date.now(),
+  monotonic: () => performance.now(),
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
 };
@@ -47,11 +59,22 @@ export class Sampler {
   private lastError: SamplerHealth['lastError'] = null;
   private waiters: Array<() => void> = [];
   private running = false;
+  /** Wall-clock ms at monotonic 0: sample times are `epoch + monotonic()`. */
+  private readonly epoch: number;
+  /** The monotonic time of the first scheduled deadline; the n-th falls n intervals later. */
+  private origin = 0;
+  private skipped = 0;
 
   constructor(options: SamplerOptions) {
     this.options = options;
     this.clock = options.clock ?? realClock;
     this.history = new DeltaHistory(options.retentionMs);
+    this.epoch = this.clock.now() - this.clock.monotonic();
+  }
+
+  /** Unix ms on the sampler's time line (see the file comment). */
+  private timeNow(): number {
+    return this.epoch + this.clock.monotonic();
   }
 
   /** Takes the first sample synchronously (so a bad procfs fails start-up), then keeps sampling. */
@@ -59,6 +82,7 @@ export class Sampler {
     this.sampleOnce();
     if (!this.latest) throw this.lastErrorAsError();
     this.running = true;
+    this.origin = this.clock.monotonic();
     this.schedule();
   }
 
@@ -69,15 +93,28 @@ export class Sampler {
     for (const w of this.waiters.splice(0)) w();
   }
 
+  /**
+   * Arms the timer for the next deadline after now. Deadlines come from the origin, not from the
+   * previous sample, so a late or slow sample does not push the next ones back; the deadlines a
+   * sample overran are skipped (counted in health) rather than taken back to back.
+   */
   private schedule(): void {
     if (!this.running) return;
+    const interval = this.options.intervalMs;
+    const now = this.clock.monotonic();
+    const next = nextDeadline(this.origin, interval, now, this.lastDeadline);
+    if (this.lastDeadline !== null)
+      this.skipped += Math.max(0, Math.round((next - this.lastDeadline) / interval) - 1);
+    this.lastDeadline = next;
     const handle = this.clock.setTimeout(() => {
       this.sampleOnce();
       this.schedule();
-    }, this.options.intervalMs);
+    }, next - now);
     handle.unref?.();
     this.timer = handle;
   }
+
+  private lastDeadline: number | null = null;
 
   private lastErrorAsError(): IrqkitError {
     const e = this.lastError;
@@ -89,7 +126,7 @@ export class Sampler {
 
   /** One read, parse and diff. Failures are recorded and reported, never thrown to the timer. */
   sampleOnce(): void {
-    const at = this.clock.now();
+    const at = this.timeNow();
     let text: string;
     let snapshot: Snapshot;
     let delta: Delta | undefined;
@@ -139,6 +176,7 @@ export class Sampler {
       intervals: this.history.length,
       storedCounters: this.history.storedCounters(),
       waiting: this.waiting,
+      skipped: this.skipped,
     };
   }
 
@@ -162,7 +200,7 @@ export class Sampler {
         `a window of ${ms / 1000} s is longer than the ${this.options.retentionMs / 1000} s of history kept (--retention)`,
       );
     }
-    const deadline = this.clock.now() + options.maxWaitMs;
+    const deadline = this.clock.monotonic() + options.maxWaitMs;
     for (;;) {
       const latest = this.latest;
       const win = latest ? this.history.window(ms, latest.snapshot, options) : undefined;
@@ -172,7 +210,7 @@ export class Sampler {
           retryAfterSeconds: Math.ceil(this.options.intervalMs / 1000),
         });
       }
-      if (!this.running || this.clock.now() >= deadline || options.signal?.aborted) {
+      if (!this.running || this.clock.monotonic() >= deadline || options.signal?.aborted) {
         if (win) return win;
         throw new IrqkitError('IRQ_ERR_UNAVAILABLE', 'no interval has been sampled yet; retry in a moment', {
           retryAfterSeconds: Math.ceil(this.options.intervalMs / 1000),
@@ -182,7 +220,7 @@ export class Sampler {
       try {
         await new Promise<void>((resolve) => {
           this.waiters.push(resolve);
-          const left = Math.max(0, deadline - this.clock.now());
+          const left = Math.max(0, deadline - this.clock.monotonic());
           this.clock.setTimeout(resolve, left).unref?.();
         });
       } finally {
@@ -190,4 +228,15 @@ export class Sampler {
       }
     }
   }
+}
+
+/**
+ * The first deadline `origin + n × interval` (n ≥ 1) that is after `now` and after `previous`.
+ * A timer that fires a little early (clock granularity) still gets the deadline it was armed for
+ * next time round, never the same one twice.
+ */
+export function nextDeadline(origin: number, interval: number, now: number, previous: number | null): number {
+  const after = previous === null ? now : Math.max(now, previous);
+  const n = Math.max(1, Math.floor((after - origin) / interval) + 1);
+  return origin + n * interval;
 }
