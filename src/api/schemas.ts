@@ -21,8 +21,10 @@ export type IrqParam = Static<typeof IrqParam>;
 
 export const Cpu = Type.Integer({ minimum: 0, maximum: 65_535, description: 'CPU id' });
 
+const DURATION_PATTERN = '^\\s*\\d+(\\.\\d+)?\\s*(ms|s|m|h)?\\s*$';
+
 const Duration = Type.String({
-  pattern: '^\\s*\\d+(\\.\\d+)?\\s*(ms|s|m|h)?\\s*$',
+  pattern: DURATION_PATTERN,
   maxLength: 16,
   description: 'A duration: 500ms, 5s, 1m, 15m (a bare number is seconds)',
 });
@@ -74,6 +76,16 @@ const MaxMoves = Type.Integer({
   description: 'At most this many moves, the most valuable first (default: no cap)',
 });
 
+/** The most search effort a plan request may ask for (irqkitd answers 400 above it). */
+export const MAX_PLAN_TIME_LIMIT_MS = 10_000;
+
+const TimeLimit = Type.String({
+  pattern: DURATION_PATTERN,
+  maxLength: 16,
+  description: `The planner's search effort, a duration as for window, at most ${MAX_PLAN_TIME_LIMIT_MS / 1000}s (400 IRQ_ERR_USAGE above it). Default: 250ms, growing with the IRQ count up to 1s. Plans run one at a time: another plan request meanwhile gets 429 IRQ_ERR_BUSY with Retry-After`,
+  'x-maximum-ms': MAX_PLAN_TIME_LIMIT_MS,
+});
+
 export const PlanQuery = Type.Object({
   window: Type.Optional(Duration),
   wait: Type.Optional(Type.Boolean()),
@@ -86,7 +98,7 @@ export const PlanQuery = Type.Object({
       description: 'Percent above the best makespan accepted for fewer moves',
     }),
   ),
-  timeLimit: Type.Optional(Duration),
+  timeLimit: Type.Optional(TimeLimit),
   confidence: Type.Optional(Confidence),
   maxMoves: Type.Optional(MaxMoves),
 });
@@ -99,7 +111,7 @@ export const PlanApplyBody = Type.Object(
     cpus: Type.Optional(CpuList),
     numa: Type.Optional(NumaPolicy),
     tolerance: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
-    timeLimit: Type.Optional(Duration),
+    timeLimit: Type.Optional(TimeLimit),
     confidence: Type.Optional(Confidence),
     maxMoves: Type.Optional(MaxMoves),
     dryRun: Type.Optional(Type.Boolean()),
@@ -516,6 +528,23 @@ export const Health = Type.Object({
   state: StateHealth,
   irqbalance: IrqbalanceStatus,
   warnings: Type.Array(Type.String(), { description: 'e.g. irqbalance runs and undoes pins' }),
+  planning: Type.Boolean({
+    description: 'A plan is being computed now (in a worker thread); another plan request gets 429',
+  }),
+  planner: Type.Object({
+    plans: Type.Integer({ description: 'Plans computed' }),
+    refused: Type.Integer({ description: 'Plan requests refused because another plan was running' }),
+    cancelled: Type.Integer({ description: 'Plans cancelled (client gone, shutdown)' }),
+  }),
+  eventLoop: Type.Object(
+    {
+      p50Seconds: Type.Number(),
+      p90Seconds: Type.Number(),
+      p99Seconds: Type.Number(),
+      maxSeconds: Type.Number(),
+    },
+    { description: 'How late the event loop ran timers since start-up: what requests and samples wait' },
+  ),
 });
 export type Health = Static<typeof Health>;
 

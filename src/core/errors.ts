@@ -90,6 +90,11 @@ export const ERROR_CODES = {
   /** Not possible yet (not enough history sampled, shutting down); retrying later may succeed. */
   IRQ_ERR_UNAVAILABLE: { status: 503, exit: EXIT.tempFail },
   /**
+   * irqkitd computes one plan at a time and one is running; retry after `retryAfterSeconds`
+   * (the Retry-After header says the same). 429 rather than a queue, which a loop could fill.
+   */
+  IRQ_ERR_BUSY: { status: 429, exit: EXIT.tempFail },
+  /**
    * irqkitd could not save its state file (pins, original affinities): disk full, read-only or
    * not writable. The change that needed it was not made, or was undone. 507 Insufficient Storage.
    */

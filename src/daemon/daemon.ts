@@ -7,13 +7,16 @@ import type { OpenApiDoc } from '../api/schemas.ts';
 import { CounterTotals } from '../core/counter-totals.ts';
 import type { IrqkitError } from '../core/errors.ts';
 import type { SystemAccess } from '../io/system.ts';
+import { EventLoopMonitor } from './event-loop.ts';
 import { buildOpenApi } from './http/openapi.ts';
 import { type ApiServer, createApiServer } from './http/server.ts';
 import { describeTarget, type ListenTarget } from './listen.ts';
 import { metricFamilies } from './metrics.ts';
 import { pinMetricFamilies } from './pin-metrics.ts';
 import { PinKeeper } from './pins.ts';
+import { PlanRunner } from './plan-runner.ts';
 import { buildRoutes } from './routes.ts';
+import { runtimeMetricFamilies } from './runtime-metrics.ts';
 import { Sampler, type SamplerClock } from './sampler.ts';
 import { IrqService } from './service.ts';
 import { createStateStore, type StateFs } from './state-store.ts';
@@ -104,11 +107,15 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   sampler.start();
   // Pins are in place before the API answers.
   pins.start();
+  // Plans run in a worker thread, so a long search holds neither requests nor samples.
+  const planner = new PlanRunner();
+  const eventLoop = new EventLoopMonitor();
   const service = new IrqService({
     system: pins.system,
     sampler,
     bannedIrqs: o.bannedIrqs,
     maxWaitMs: o.maxWaitMs,
+    planner: (request, signal) => planner.run(request, signal),
   });
   // Built from the route table, so after it; no request is served before either exists.
   let openapi: OpenApiDoc | undefined;
@@ -120,6 +127,8 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     startedAt,
     now: () => Date.now(),
     retentionMs: o.retentionMs,
+    planner: () => planner.health(),
+    eventLoop: () => eventLoop.read(),
     openapi: () => {
       if (openapi === undefined) throw new Error('the OpenAPI document is not built yet');
       return openapi;
@@ -144,6 +153,12 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
           version: o.version,
         }),
         ...pinMetricFamilies(pins),
+        ...runtimeMetricFamilies({
+          eventLoop: eventLoop.read(),
+          planner: planner.health(),
+          answers: service.answers,
+          skippedSamples: sampler.health().skipped,
+        }),
       ];
     },
   });
@@ -169,6 +184,8 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     }
   } catch (e) {
     sampler.stop();
+    planner.close();
+    eventLoop.stop();
     await Promise.all(servers.map((s) => s.close({ timeoutMs: 0 })));
     o.onClose?.();
     throw e;
@@ -209,6 +226,11 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
         // Stop sampling first: it wakes window queries that wait for history, so they answer
         // with the window so far instead of holding the shutdown until its deadline.
         sampler.stop();
+        // A plan being computed is cancelled (its worker terminated, its request answered 503):
+        // a stop must not wait for a search.
+        if (planner.health().planning) o.log({ level: 'info', msg: 'plan cancelled: stopping' });
+        planner.close();
+        eventLoop.stop();
         await Promise.all(servers.map((s) => s.close()));
         // Every request is over, so nothing can write after the restore.
         if (restoreOnExit && !o.readOnly) {

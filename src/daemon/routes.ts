@@ -6,8 +6,10 @@ import { IrqkitError } from '../core/errors.ts';
 import { METRICS_CONTENT_TYPE, type MetricFamily, renderMetrics } from '../core/metrics-text.ts';
 import type { BatchResult as BatchResultType } from '../io/system.ts';
 import { DASHBOARD_CONTENT_TYPE, dashboardPage } from './dashboard.ts';
+import type { EventLoopDelay } from './event-loop.ts';
 import { defineRoute, type RouteSpec } from './http/route.ts';
 import { keeperOf, type PinRouteContext, pinRoutes } from './pin-routes.ts';
+import type { PlanRunnerHealth } from './plan-runner.ts';
 import type { IrqService, PlanQuery } from './service.ts';
 
 export interface RouteContext extends PinRouteContext {
@@ -20,6 +22,8 @@ export interface RouteContext extends PinRouteContext {
   openapi(): S.OpenApiDoc;
   /** Retention, for window bounds. */
   retentionMs: number;
+  planner(): PlanRunnerHealth;
+  eventLoop(): EventLoopDelay;
 }
 
 const DEFAULT_WINDOW = '5s';
@@ -53,10 +57,27 @@ function planQuery(
     numa: q.numa ?? 'prefer',
     ...(q.cpus !== undefined ? { cpus: parseCpuList(q.cpus) } : {}),
     ...(q.tolerance !== undefined ? { tolerance: q.tolerance / 100 } : {}),
-    ...(q.timeLimit !== undefined ? { timeLimitMs: parseDuration(q.timeLimit, 'timeLimit', 'ms') } : {}),
+    ...(q.timeLimit !== undefined ? { timeLimitMs: planTimeLimitMs(q.timeLimit) } : {}),
     ...(q.confidence !== undefined ? { confidence: q.confidence } : {}),
     ...(q.maxMoves !== undefined ? { maxMoves: q.maxMoves } : {}),
   };
+}
+
+/**
+ * The plan's search effort, capped: the planner runs in a worker, but one plan at a time, so an
+ * unbounded limit (a page's <img src=".../plan?timeLimit=99999h">) would take planning away from
+ * everyone for that long.
+ */
+function planTimeLimitMs(text: string): number {
+  const ms = parseDuration(text, 'timeLimit', 'ms');
+  if (ms > S.MAX_PLAN_TIME_LIMIT_MS) {
+    throw new IrqkitError(
+      'IRQ_ERR_USAGE',
+      `timeLimit ${text.trim()} is over the most irqkitd allows, ${S.MAX_PLAN_TIME_LIMIT_MS / 1000}s`,
+      { max: `${S.MAX_PLAN_TIME_LIMIT_MS / 1000}s` },
+    );
+  }
+  return ms;
 }
 
 /** A failed batch is still a complete answer: 409 with every IRQ's outcome, not a bare problem. */
@@ -78,6 +99,10 @@ function persisted(ctx: RouteContext, result: BatchResultType, persist: boolean 
 const STATE_ERRORS = ['IRQ_ERR_STATE_WRITE'] as const;
 
 const WINDOW_ERRORS = ['IRQ_ERR_USAGE', 'IRQ_ERR_UNAVAILABLE'] as const;
+
+function quantile(d: EventLoopDelay, q: number): number {
+  return d.quantiles.find((x) => x.quantile === q)?.seconds ?? 0;
+}
 
 export function buildRoutes(ctx: RouteContext): RouteSpec[] {
   const { service } = ctx;
@@ -109,6 +134,8 @@ export function buildRoutes(ctx: RouteContext): RouteSpec[] {
         const keeper = keeperOf(ctx);
         const stale = sampler.lastError !== null && (sampler.lastSampleAt ?? 0) < sampler.lastError.at;
         const status: S.Health['status'] = stale ? 'degraded' : 'ok';
+        const { planning, plans, refused, cancelled } = ctx.planner();
+        const loop = ctx.eventLoop();
         return {
           body: {
             status,
@@ -120,6 +147,14 @@ export function buildRoutes(ctx: RouteContext): RouteSpec[] {
             state: keeper.health(),
             irqbalance: keeper.irqbalance(),
             warnings: keeper.warnings(),
+            planning,
+            planner: { plans, refused, cancelled },
+            eventLoop: {
+              p50Seconds: quantile(loop, 0.5),
+              p90Seconds: quantile(loop, 0.9),
+              p99Seconds: quantile(loop, 0.99),
+              maxSeconds: loop.maxSeconds,
+            },
           },
         };
       },
@@ -293,6 +328,7 @@ export function buildRoutes(ctx: RouteContext): RouteSpec[] {
         'IRQ_ERR_CPUSET',
         'IRQ_ERR_EMPTY',
         'IRQ_ERR_INFEASIBLE',
+        'IRQ_ERR_BUSY',
       ],
       handler: async ({ query, signal }) => ({
         body: await service.plan(planQuery(query, ctx.retentionMs), signal),
@@ -315,6 +351,7 @@ export function buildRoutes(ctx: RouteContext): RouteSpec[] {
         'IRQ_ERR_CPUSET',
         'IRQ_ERR_EMPTY',
         'IRQ_ERR_INFEASIBLE',
+        'IRQ_ERR_BUSY',
         ...STATE_ERRORS,
       ],
       handler: async ({ body, signal }) => {

@@ -180,6 +180,20 @@ export class Sampler {
     };
   }
 
+  /**
+   * The newest sample's time when a window of `ms` can be answered from the history now without
+   * waiting (it covers `ms`, or the caller does not wait): the key under which such answers can be
+   * shared. Undefined when the answer would have to wait for samples.
+   */
+  shareableAt(ms: number, wait: boolean): number | undefined {
+    const latest = this.latest;
+    if (!latest) return undefined;
+    const oldest = this.history.oldest;
+    const newest = this.history.newest;
+    const covered = oldest !== undefined && newest !== undefined && newest - oldest >= ms;
+    return covered || !wait ? latest.at : undefined;
+  }
+
   /** The window from the history as it is now, without waiting; undefined before two samples. */
   windowNow(ms: number): WindowSnapshot | undefined {
     return this.latest ? this.history.window(ms, this.latest.snapshot) : undefined;

@@ -22,11 +22,12 @@ import {
   plannedCpus,
 } from '../core/irq-classes.ts';
 import { balanceMetrics } from '../core/metrics.ts';
-import { plan } from '../core/planner/plan.ts';
+import type { PlanRequest, PlanResult } from '../core/planner/plan.ts';
 import { type InterruptRow, rowKey, rowName, type Snapshot } from '../core/snapshot.ts';
 import { dominantCpu, planRequestFromSnapshot } from '../core/snapshot-plan.ts';
 import { cpuVariance, rowVariance } from '../core/window-noise.ts';
 import type { AffinityWrite, BatchResult, CpuTopology, IrqInfo, SystemAccess } from '../io/system.ts';
+import { AnswerCache } from './answer-cache.ts';
 import type { Sampler } from './sampler.ts';
 
 /** The wire type (the same words as the classification's in core); the routes read it from here. */
@@ -39,6 +40,8 @@ export interface ServiceOptions {
   bannedIrqs: ReadonlySet<string>;
   /** The longest a window query may wait for history, in ms. */
   maxWaitMs: number;
+  /** Runs the planner (in the daemon: a worker thread, one plan at a time; see plan-runner.ts). */
+  planner(request: PlanRequest, signal?: AbortSignal): Promise<PlanResult>;
 }
 
 function windowInfo(w: WindowSnapshot, requestedMs: number): WindowInfo {
@@ -56,6 +59,8 @@ const perSecond = (n: number, seconds: number): number =>
 
 export class IrqService {
   private readonly o: ServiceOptions;
+  /** Window answers shared by requests between two samples (exposed in /metrics). */
+  readonly answers = new AnswerCache();
 
   constructor(options: ServiceOptions) {
     this.o = options;
@@ -89,6 +94,15 @@ export class IrqService {
   }
 
   async distribution(ms: number, wait: boolean, signal?: AbortSignal): Promise<Distribution> {
+    const at = this.o.sampler.shareableAt(ms, wait);
+    // Nothing to wait for: the answer is the same for every request until the next sample, so it
+    // is computed once, without any one request's signal (its client leaving must not cancel it).
+    if (at !== undefined)
+      return this.answers.get(at, 'distribution', String(ms), () => this.computeDistribution(ms, false));
+    return this.computeDistribution(ms, wait, signal);
+  }
+
+  private async computeDistribution(ms: number, wait: boolean, signal?: AbortSignal): Promise<Distribution> {
     const w = await this.window(ms, wait, signal);
     const s = w.snapshot;
     const cpuTotals = new Array<number>(s.cpus.length).fill(0);
@@ -160,7 +174,17 @@ export class IrqService {
     return m;
   }
 
+  /**
+   * Each IRQ's rate over the last `ms`, shared between requests until the next sample. The
+   * affinities beside it are read fresh per request: a write must show at once.
+   */
   private async recentRates(ms: number): Promise<{ rates: Map<string, number>; seconds: number }> {
+    const at = this.o.sampler.shareableAt(ms, false);
+    if (at === undefined) return { rates: new Map(), seconds: 0 };
+    return this.answers.get(at, 'irq-rates', String(ms), () => this.computeRecentRates(ms));
+  }
+
+  private async computeRecentRates(ms: number): Promise<{ rates: Map<string, number>; seconds: number }> {
     try {
       const w = await this.o.sampler.window(ms, { wait: false, maxWaitMs: 0 });
       const rates = new Map<string, number>();
@@ -278,12 +302,15 @@ export class IrqService {
     // Each load carries the variance of its count over the window's intervals, so the planner
     // can tell an imbalance from measuring noise. The daemon plans no base load (named rows are
     // not balanced), so there is no base variance either.
-    const result = plan({
-      ...planRequest,
-      items: planRequest.items.map((it) => ({ ...it, variance: rowVariance(w.noise, it.id, it.load) })),
-      ...(request.confidence !== undefined ? { confidence: request.confidence } : {}),
-      ...(request.maxMoves !== undefined ? { maxMoves: request.maxMoves } : {}),
-    });
+    const result = await this.o.planner(
+      {
+        ...planRequest,
+        items: planRequest.items.map((it) => ({ ...it, variance: rowVariance(w.noise, it.id, it.load) })),
+        ...(request.confidence !== undefined ? { confidence: request.confidence } : {}),
+        ...(request.maxMoves !== undefined ? { maxMoves: request.maxMoves } : {}),
+      },
+      signal,
+    );
     // "Before" is what the CPUs really serviced in the window, not a model of it.
     const posOf = new Map(w.snapshot.cpus.map((c, i) => [c, i]));
     const before = cpus.map((c) => {

@@ -33,6 +33,12 @@ function routes() {
     startedAt: 0,
     now: () => 0,
     metrics: () => [],
+    planner: () => {
+      throw new Error('this route table is only listed, never served');
+    },
+    eventLoop: () => {
+      throw new Error('this route table is only listed, never served');
+    },
     openapi: () => {
       throw new Error('this route table is only listed, never served');
     },

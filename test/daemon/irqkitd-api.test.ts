@@ -97,6 +97,12 @@ function routeTable(): string[] {
     startedAt: 0,
     now: () => 0,
     metrics: () => [],
+    planner: () => {
+      throw new Error('this route table is only listed, never served');
+    },
+    eventLoop: () => {
+      throw new Error('this route table is only listed, never served');
+    },
     openapi: () => {
       throw new Error('this route table is only listed, never served');
     },

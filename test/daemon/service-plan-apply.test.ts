@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CpuSummary, Plan, PlanApplyResult } from '../../src/api/schemas.ts';
+import { PlanRunner } from '../../src/daemon/plan-runner.ts';
 import { Sampler } from '../../src/daemon/sampler.ts';
 import { IrqService, type PlanQuery } from '../../src/daemon/service.ts';
 import { defaultSimSpec } from '../../src/sim/spec.ts';
@@ -23,7 +24,14 @@ function rig(spec = defaultSimSpec(8, 2), banned: string[] = []) {
     retentionMs: 600_000,
     clock,
   });
-  const irqService = new IrqService({ system, sampler, bannedIrqs: new Set(banned), maxWaitMs: 0 });
+  const planner = new PlanRunner();
+  const irqService = new IrqService({
+    system,
+    sampler,
+    bannedIrqs: new Set(banned),
+    maxWaitMs: 0,
+    planner: (request, signal) => planner.run(request, signal),
+  });
   // What the routes would send, each checked against its response schema.
   const service = {
     cpus: async (ms: number, wait: boolean) => conforms(CpuSummary, await irqService.cpus(ms, wait), 'cpus'),
@@ -38,13 +46,14 @@ function rig(spec = defaultSimSpec(8, 2), banned: string[] = []) {
       clock.advance(1000);
     }
   };
-  return { machine, system, sampler, service, run };
+  return { machine, system, sampler, planner, service, run };
 }
 
 describe('irqkitd service on a simulated 8-CPU, 2-node machine', () => {
   const r = rig();
   after(() => {
     r.sampler.stop();
+    r.planner.close();
     r.machine.cleanup();
   });
 
@@ -115,6 +124,7 @@ describe('irqkitd service: banned IRQs and dry runs', () => {
       assert.deepEqual(r.system.irqInfo(banned[0] as string).affinity, before);
     } finally {
       r.sampler.stop();
+      r.planner.close();
       r.machine.cleanup();
     }
   });

@@ -86,8 +86,13 @@ export function sendProblem(
   extraHeaders: Record<string, string>,
 ): void {
   const body = problemBody(err);
+  const retryAfter = err.details?.retryAfterSeconds;
   res.writeHead(err.httpStatus, {
     ...extraHeaders,
+    // 429 and 503 say when to come back (RFC 9110 §10.2.3); clients such as curl --retry honour it.
+    ...(typeof retryAfter === 'number' && retryAfter > 0
+      ? { 'Retry-After': String(Math.ceil(retryAfter)) }
+      : {}),
     'Content-Type': PROBLEM_CONTENT_TYPE,
     'Content-Length': String(Buffer.byteLength(body)),
   });

@@ -1,0 +1,75 @@
+/** /metrics families about irqkitd itself: its event loop, its planner and its shared answers. */
+import type { MetricFamily } from '../core/metrics-text.ts';
+import type { AnswerCache } from './answer-cache.ts';
+import type { EventLoopDelay } from './event-loop.ts';
+import type { PlanRunnerHealth } from './plan-runner.ts';
+
+export function runtimeMetricFamilies(input: {
+  eventLoop: EventLoopDelay;
+  planner: PlanRunnerHealth;
+  answers: AnswerCache;
+  skippedSamples: number;
+}): MetricFamily[] {
+  const { eventLoop, planner, answers } = input;
+  const byKind = (m: ReadonlyMap<string, number>): MetricFamily['samples'] =>
+    [...m].sort((a, b) => a[0].localeCompare(b[0])).map(([answer, value]) => ({ labels: { answer }, value }));
+  return [
+    {
+      name: 'irqkit_event_loop_delay_seconds',
+      help: "How late irqkitd's event loop ran timers since it started, by quantile (requests and samples wait this long)",
+      type: 'gauge',
+      samples: eventLoop.quantiles.map((q) => ({
+        labels: { quantile: String(q.quantile) },
+        value: q.seconds,
+      })),
+    },
+    {
+      name: 'irqkit_event_loop_delay_max_seconds',
+      help: 'The longest the event loop was held since irqkitd started',
+      type: 'gauge',
+      samples: [{ value: eventLoop.maxSeconds }],
+    },
+    {
+      name: 'irqkit_sampler_skipped_total',
+      help: 'Sampling deadlines skipped because a sample overran them',
+      type: 'counter',
+      samples: [{ value: input.skippedSamples }],
+    },
+    {
+      name: 'irqkit_planning',
+      help: 'A plan is being computed now (1) or not (0); plans run in a worker thread, one at a time',
+      type: 'gauge',
+      samples: [{ value: planner.planning ? 1 : 0 }],
+    },
+    {
+      name: 'irqkit_plans_total',
+      help: 'Plans computed (answered with a plan or a planner error)',
+      type: 'counter',
+      samples: [{ value: planner.plans }],
+    },
+    {
+      name: 'irqkit_plans_refused_total',
+      help: 'Plan requests refused with 429 because another plan was running',
+      type: 'counter',
+      samples: [{ value: planner.refused }],
+    },
+    {
+      name: 'irqkit_plans_cancelled_total',
+      help: 'Plans cancelled before they finished (client gone, shutdown)',
+      type: 'counter',
+      samples: [{ value: planner.cancelled }],
+    },
+    {
+      name: 'irqkit_answers_computed_total',
+      help: 'Window answers computed, by kind; requests between two samples share one',
+      type: 'counter',
+      samples: byKind(answers.computed),
+    },
+    {
+      name: 'irqkit_answers_shared_total',
+      help: "Window answers served from another request's computation of the same sample, by kind",
+      type: 'counter',
+      samples: byKind(answers.shared),
+    },
+  ];
+}
