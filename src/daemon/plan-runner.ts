@@ -136,7 +136,10 @@ export class PlanRunner {
 }
 
 function stopping(): IrqkitError {
-  return new IrqkitError('IRQ_ERR_UNAVAILABLE', 'irqkitd is stopping; the plan was cancelled');
+  return new IrqkitError(
+    'IRQ_ERR_UNAVAILABLE',
+    'the daemon is shutting down; nothing was written (the plan was cancelled)',
+  );
 }
 
 function cancelled(): IrqkitError {

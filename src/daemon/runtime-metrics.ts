@@ -14,15 +14,16 @@ export function runtimeMetricFamilies(input: {
   const byKind = (m: ReadonlyMap<string, number>): MetricFamily['samples'] =>
     [...m].sort((a, b) => a[0].localeCompare(b[0])).map(([answer, value]) => ({ labels: { answer }, value }));
   return [
-    {
-      name: 'irqkit_event_loop_delay_seconds',
-      help: "How late irqkitd's event loop ran timers since it started, by quantile (requests and samples wait this long)",
-      type: 'gauge',
-      samples: eventLoop.quantiles.map((q) => ({
-        labels: { quantile: String(q.quantile) },
-        value: q.seconds,
-      })),
-    },
+    // One gauge per quantile, as prom-client's nodejs_eventloop_lag_p99_seconds: a `quantile`
+    // label belongs to summaries, which need a count Node 16's histogram does not give.
+    ...eventLoop.quantiles.map(
+      (q): MetricFamily => ({
+        name: `irqkit_event_loop_delay_p${Math.round(q.quantile * 100)}_seconds`,
+        help: `How late irqkitd's event loop ran timers since it started, ${Math.round(q.quantile * 100)}th percentile (requests and samples wait this long)`,
+        type: 'gauge',
+        samples: [{ value: q.seconds }],
+      }),
+    ),
     {
       name: 'irqkit_event_loop_delay_max_seconds',
       help: 'The longest the event loop was held since irqkitd started',

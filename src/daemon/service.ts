@@ -95,10 +95,11 @@ export class IrqService {
 
   async distribution(ms: number, wait: boolean, signal?: AbortSignal): Promise<Distribution> {
     const at = this.o.sampler.shareableAt(ms, wait);
-    // Nothing to wait for: the answer is the same for every request until the next sample, so it
-    // is computed once, without any one request's signal (its client leaving must not cancel it).
+    // History enough (at most a sample's wait for the window's alignment): the answer is the same
+    // for every request until the next sample, so it is computed once, without any one request's
+    // signal (its client leaving must not cancel it for the others).
     if (at !== undefined)
-      return this.answers.get(at, 'distribution', String(ms), () => this.computeDistribution(ms, false));
+      return this.answers.get(at, 'distribution', `${ms}|${wait}`, () => this.computeDistribution(ms, wait));
     return this.computeDistribution(ms, wait, signal);
   }
 

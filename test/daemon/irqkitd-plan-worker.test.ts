@@ -79,7 +79,7 @@ describe('irqkitd plans in a worker thread', () => {
     assert.equal(metrics.status, 200);
     assert.match(metrics.text, /^irqkit_planning 1$/m);
     assert.match(metrics.text, /^irqkit_plans_refused_total 1$/m);
-    assert.match(metrics.text, /^irqkit_event_loop_delay_seconds\{quantile="0\.99"\} \d/m);
+    assert.match(metrics.text, /^irqkit_event_loop_delay_p99_seconds \d/m);
     assert.match(metrics.text, /^irqkit_event_loop_delay_max_seconds \d/m);
 
     h = await health();
