@@ -8,6 +8,8 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { describe, it } from 'node:test';
 import type { Health } from '../../src/api/schemas.ts';
+import { runCli } from '../helpers/cli.ts';
+import { assertOneLineError } from '../helpers/client-cli.ts';
 import { type DaemonProcess, startDaemon } from '../helpers/daemon-process.ts';
 import type { HttpResponse } from '../helpers/http.ts';
 import { after, before } from '../helpers/node-test-hooks.ts';
@@ -100,17 +102,23 @@ describe('irqkitd plans in a worker thread', () => {
     assert.equal(second.json().code, 'IRQ_ERR_BUSY');
     assert.match(String(second.headers['retry-after']), /^[1-9]\d*$/);
     assert.equal(second.json().retryAfterSeconds, Number(second.headers['retry-after']));
+    // The CLI says it in one line, exit 75 (try again later).
+    assertOneLineError(
+      runCli(['plan', '--window', '1s', '--url', d.urls[0] as string]),
+      75,
+      /^irqkit plan: a plan is being computed; irqkitd computes one at a time \(IRQ_ERR_BUSY\)$/,
+    );
 
     const metrics = await d.request({ path: '/metrics' });
     assert.equal(metrics.status, 200);
     assert.match(metrics.text, /^irqkit_planning 1$/m);
-    assert.match(metrics.text, /^irqkit_plans_refused_total 1$/m);
+    assert.match(metrics.text, /^irqkit_plans_refused_total 2$/m);
     assert.match(metrics.text, /^irqkit_event_loop_delay_p99_seconds \d/m);
     assert.match(metrics.text, /^irqkit_event_loop_delay_max_seconds \d/m);
 
     h = await health();
     assert.equal(h.planning, true, 'the long plan is still running');
-    assert.equal(h.planner.refused, 1);
+    assert.equal(h.planner.refused, 2);
     assert.equal(h.planner.cancelled, 1, 'only the plan of the first test');
     assert.ok(h.eventLoop.maxSeconds >= h.eventLoop.p50Seconds);
 
