@@ -5,7 +5,7 @@
  */
 
 /** Distinct parameter sets kept per sample: a few dashboards and scrapers, not every window. */
-const MAX_ENTRIES = 32;
+const MAX_ENTRIES = 8;
 
 export class AnswerCache {
   private sample: number | undefined;
