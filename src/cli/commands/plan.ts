@@ -42,7 +42,8 @@ const PLAN_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   'time-limit': {
     type: 'string',
     arg: 'DURATION',
-    description: 'planner search effort (default 250ms, up to 1s past 2,000 IRQs; irqkitd allows at most 10s)',
+    description:
+      'planner search effort (default 250ms, up to 1s past 2,000 IRQs; irqkitd allows at most 10s)',
   },
   all: { type: 'boolean', description: 'list every IRQ of the plan, not only the moves' },
   ...DAEMON_OPTIONS,
