@@ -7,6 +7,9 @@ import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 
 export const EVENT_LOOP_QUANTILES = [0.5, 0.9, 0.99] as const;
 
+/** 10 ms sampling: finer costs wake-ups for nothing; delays that matter here are longer. */
+const RESOLUTION_MS = 10;
+
 export interface EventLoopDelay {
   /** Seconds, by quantile, since the daemon started. */
   quantiles: Array<{ quantile: number; seconds: number }>;
@@ -18,15 +21,16 @@ export class EventLoopMonitor {
   private readonly histogram: IntervalHistogram;
 
   constructor() {
-    // 10 ms sampling: finer costs wake-ups for nothing; delays that matter here are longer.
-    this.histogram = monitorEventLoopDelay({ resolution: 10 });
+    this.histogram = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
     this.histogram.enable();
   }
 
   read(): EventLoopDelay {
     const h = this.histogram;
-    // Before the first sample the histogram reports NaN mean and huge minimums: say 0.
-    const s = (ns: number): number => (Number.isFinite(ns) && h.max > 0 ? ns / 1e9 : 0);
+    // Node records the whole time between two ticks of its sampling timer, resolution included:
+    // the delay is what is beyond it. Before the first tick the mean is NaN: say 0.
+    const s = (ns: number): number =>
+      Number.isFinite(ns) && h.max > 0 ? Math.max(0, ns - RESOLUTION_MS * 1e6) / 1e9 : 0;
     return {
       quantiles: EVENT_LOOP_QUANTILES.map((q) => ({ quantile: q, seconds: s(h.percentile(q * 100)) })),
       maxSeconds: s(h.max),
