@@ -103,7 +103,12 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   });
   sampler.start();
   // Pins are in place before the API answers.
-  pins.start();
+  try {
+    pins.start();
+  } catch (e) {
+    sampler.stop();
+    throw e;
+  }
   const service = new IrqService({
     system: pins.system,
     sampler,
