@@ -101,10 +101,10 @@ describe('irqkitd request validation', () => {
     it('rejects values that do not coerce, a scalar given twice and malformed escapes', async () => {
       const cases: Array<[string, string]> = [
         ['verbose=yes', '/query/verbose'],
-        // Only the boolean values the document lists; and integers as written canonically.
+        // Only the boolean values the document lists; no minus zero.
         ['verbose=1', '/query/verbose'],
         ['cpu=-0', '/query/cpu/0'],
-        ['cpu=07', '/query/cpu/0'],
+        ['cpu=-00', '/query/cpu/0'],
         ['cpu=1&cpu=x', '/query/cpu/1'],
         ['cpu=-1', '/query/cpu/0'],
         ['limit=0', '/query/limit'],

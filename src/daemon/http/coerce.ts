@@ -21,8 +21,8 @@ interface SchemaShape {
 
 const INTEGER = /^-?\d{1,16}$/;
 const DECIMAL = /^-?\d{1,30}(\.\d{1,30})?([eE][+-]?\d{1,3})?$/;
-/** No leading zeros, no -0: '024' or '-0' is passed on as text for the schema check to refuse. */
-const CANONICAL_INTEGER = /^(0|-?[1-9]\d*)$/;
+/** Minus zero is passed on as text for the schema check to refuse ('-0' is not IRQ 0). */
+const MINUS_ZERO = /^-0+$/;
 
 export function coercerFor(schema: unknown): Coercer {
   const s = (schema ?? {}) as SchemaShape;
@@ -49,7 +49,8 @@ export function coercerFor(schema: unknown): Coercer {
   switch (type) {
     case 'integer':
       return (raw) => {
-        if (!/^-?\d+$/.test(raw) || !CANONICAL_INTEGER.test(raw)) return raw;
+        // Leading zeros name the same number ('024' is IRQ 24, decimal digits only).
+        if (!/^-?\d+$/.test(raw) || MINUS_ZERO.test(raw)) return raw;
         const n = Number(raw);
         if (!INTEGER.test(raw) || !Number.isSafeInteger(n)) {
           throw new CoerceError(`Expected an integer of at most ${Number.MAX_SAFE_INTEGER}`);
