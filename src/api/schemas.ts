@@ -39,6 +39,7 @@ const Duration = Type.String({
   pattern: DURATION_PATTERN,
   maxLength: 16,
   description: 'A positive duration: 500ms, 5s, 1m, 15m (a bare number is seconds)',
+  'x-irqkit-limit': 'duration',
 });
 
 /** A window: the same syntax, at most the history the daemon keeps (`x-maximum-ms`, set at run time). */

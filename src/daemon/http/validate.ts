@@ -184,7 +184,13 @@ function collect(check: TypeCheck<TSchema>, value: unknown, prefix: string, issu
   if (check.Check(value)) return;
   for (const e of check.Errors(value)) {
     if (issues.length >= MAX_ISSUES) return;
-    issues.push({ path: `${prefix}${e.path}`, message: e.message });
+    // A pattern says nothing to a person; a marked schema (durations, cpulists) says what it wants.
+    const s = e.schema as { 'x-irqkit-limit'?: unknown; description?: unknown };
+    const plain =
+      s['x-irqkit-limit'] !== undefined && typeof s.description === 'string' && typeof e.value === 'string'
+        ? `Expected ${s.description.charAt(0).toLowerCase()}${s.description.slice(1)}`
+        : e.message;
+    issues.push({ path: `${prefix}${e.path}`, message: plain });
   }
 }
 
