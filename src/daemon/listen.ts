@@ -38,7 +38,7 @@ export function isLoopback(target: ListenTarget): boolean {
   const h = target.host.toLowerCase();
   if (h === 'localhost' || h === '::1' || h === '0:0:0:0:0:0:0:1') return true;
   const quad = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(h);
-  return quad !== null && quad.slice(1).every((n) => Number(n) <= 255);
+  return quad?.slice(1).every((n) => Number(n) <= 255) === true;
 }
 
 /** What binding `host` means, in words, for the refusal message. */
