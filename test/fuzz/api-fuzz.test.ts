@@ -4,12 +4,16 @@
  * parameters, query strings, bodies, methods and raw request lines, with fixed seeds.
  *
  * The oracle for every answer: a status the operation documents (or 404/405 where the request
- * cannot reach it, and 413/415 for a GET with a body, which the document omits: see
- * docs/robustness.md), with the documented content type; an error is an application/problem+json
+ * cannot reach it), with the documented content type; an error is an application/problem+json
  * document with a catalogued code whose status is the answer's, and never IRQ_ERR_INTERNAL. After
  * every changing request the simulated /proc/irq/N/smp_affinity_list files must equal what they
  * were, plus exactly the writes a 2xx answer reports as applied. At the end the daemon is alive,
  * healthy and logged no internal error.
+ *
+ * The contract holds both ways: a request the document allows (params, query and body checked
+ * against its schemas, including the limits it states at run time: the machine's highest CPU, the
+ * retention as the longest window, the cpulist rules) is never refused for its form, and one it
+ * forbids is refused with 400.
  *
  * The operations come from the live document, so a new route is fuzzed without touching this
  * file; an operation whose effect on affinities the oracle cannot predict (restore, pins) may
@@ -329,14 +333,12 @@ describe('irqkitd answers fuzzed requests to every documented operation (real da
           // Chunked uploads have no length to refuse early; the cap must cut them while streaming.
           if (chunked && body.length > 0) headers['transfer-encoding'] = 'chunked';
           const path = fill(op, {});
-          // A GET's documented answers do not list 413 and 415, which a body on a GET can get:
-          // allowed here, and reported in docs/robustness.md.
-          const routing = op.method === 'GET' && body.length > 0 ? [413, 415] : [];
+          // Every operation documents 413 and 415, GETs included: nothing is allowed on top.
           await exchangeUpload(
             op,
             { method: op.method, path, body, headers },
             `${op.method} ${path} [${type}${chunked ? ', chunked' : ''}] ${what.slice(0, 200)}${what.length > 200 ? `…(${body.length} bytes)` : ''}`,
-            routing,
+            [],
           );
         },
       ),
