@@ -141,7 +141,7 @@ describe('irqkitd refuses bad input with stable problem codes (real daemon proce
         const p = expectProblem(await put(movable, { cpu }), 400, 'IRQ_ERR_USAGE', `CPU ${cpu} of 0-7`);
         assert.deepEqual(p.errors?.[0], {
           path: '/body/cpu',
-          message: 'Expected integer to be less or equal to 7',
+          message: `CPU ${cpu} does not exist on this machine (the highest is CPU 7)`,
         });
       }
       const doc = (await call({ path: '/openapi.json' })).json<{
