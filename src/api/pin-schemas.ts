@@ -56,12 +56,16 @@ export const PinsDoc = Type.Object({
 });
 export type PinsDoc = Static<typeof PinsDoc>;
 
-export const UnpinBody = Type.Object(
-  {
-    irqs: Type.Optional(IrqList),
-    all: Type.Optional(Type.Boolean({ description: 'Remove every pin' })),
-  },
-  { additionalProperties: false },
+/** Exactly one of the two forms, so that the document allows no body the handler refuses (`{}`). */
+export const UnpinBody = Type.Union(
+  [
+    Type.Object({ irqs: IrqList }, { additionalProperties: false }),
+    Type.Object(
+      { all: Type.Literal(true, { description: 'Remove every pin' }) },
+      { additionalProperties: false },
+    ),
+  ],
+  { description: 'The IRQs to unpin ({"irqs":["41"]}) or every pin ({"all":true})' },
 );
 export type UnpinBody = Static<typeof UnpinBody>;
 

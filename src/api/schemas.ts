@@ -19,20 +19,47 @@ export const IrqParam = Type.Object({
 });
 export type IrqParam = Static<typeof IrqParam>;
 
-export const Cpu = Type.Integer({ minimum: 0, maximum: 65_535, description: 'CPU id' });
+/**
+ * `x-irqkit-limit` marks the schemas whose limit depends on the running daemon: the daemon's
+ * document (src/daemon/api-limits.ts) sets the CPU maximum to the machine's highest possible CPU
+ * and states the longest window (its --retention) as `x-maximum-ms`, so that the document allows
+ * exactly what the daemon accepts.
+ */
+export const Cpu = Type.Integer({
+  minimum: 0,
+  maximum: 65_535,
+  description: 'CPU id',
+  'x-irqkit-limit': 'cpu',
+});
 
-const DURATION_PATTERN = '^\\s*\\d+(\\.\\d+)?\\s*(ms|s|m|h)?\\s*$';
+/** Positive (a non-zero digit somewhere), no blanks, at most 9 digits either side of the point. */
+const DURATION_PATTERN = '^(?=[0-9.]*[1-9])\\d{1,9}(\\.\\d{1,9})?(ms|s|m|h)?$';
 
 const Duration = Type.String({
   pattern: DURATION_PATTERN,
   maxLength: 16,
-  description: 'A duration: 500ms, 5s, 1m, 15m (a bare number is seconds)',
+  description: 'A positive duration: 500ms, 5s, 1m, 15m (a bare number is seconds)',
+  'x-irqkit-limit': 'duration',
 });
 
+/** A window: the same syntax, at most the history the daemon keeps (`x-maximum-ms`, set at run time). */
+const WindowDuration = Type.String({
+  pattern: DURATION_PATTERN,
+  maxLength: 16,
+  description:
+    'A positive duration: 500ms, 5s, 1m, 15m (a bare number is seconds), at most the history kept (--retention)',
+  'x-irqkit-limit': 'window',
+});
+
+/** REGION(,REGION)* with REGION = N, N-M or N-M:USED/GROUP, as the kernel's cpulist syntax. */
+const CPULIST_REGION = '\\d{1,5}(-\\d{1,5}(:\\d{1,5}/\\d{1,5})?)?';
+
 const CpuList = Type.String({
-  pattern: '^[0-9,\\-:/ ]*$',
+  pattern: `^${CPULIST_REGION}(,${CPULIST_REGION})*$`,
   maxLength: 4096,
-  description: 'A cpulist as in smp_affinity_list, e.g. 0-7,16',
+  description:
+    'A cpulist as in smp_affinity_list, e.g. 0-7,16 or 0-15:1/2: ranges ascending (N-M with N <= M), USED <= GROUP, GROUP > 0, CPUs of this machine',
+  'x-irqkit-limit': 'cpulist',
 });
 
 export const NumaPolicy = Type.Union(
@@ -50,7 +77,7 @@ const Persist = Type.Boolean({
 });
 
 export const WindowQuery = Type.Object({
-  window: Type.Optional(Duration),
+  window: Type.Optional(WindowDuration),
   wait: Type.Optional(
     Type.Boolean({
       description: 'Wait for enough history when the daemon has run for less than the window (default true)',
@@ -87,7 +114,7 @@ const TimeLimit = Type.String({
 });
 
 export const PlanQuery = Type.Object({
-  window: Type.Optional(Duration),
+  window: Type.Optional(WindowDuration),
   wait: Type.Optional(Type.Boolean()),
   cpus: Type.Optional(CpuList),
   numa: Type.Optional(NumaPolicy),
@@ -106,7 +133,7 @@ export type PlanQuery = Static<typeof PlanQuery>;
 
 export const PlanApplyBody = Type.Object(
   {
-    window: Type.Optional(Duration),
+    window: Type.Optional(WindowDuration),
     wait: Type.Optional(Type.Boolean()),
     cpus: Type.Optional(CpuList),
     numa: Type.Optional(NumaPolicy),

@@ -81,6 +81,20 @@ export const ERROR_CODES = {
    * 403 meaning "you may not do this" (IRQ_ERR_READ_ONLY, IRQ_ERR_PERMISSION).
    */
   IRQ_ERR_HOST: { status: 421, exit: EXIT.protocol },
+  /**
+   * A browser request from another site: `Sec-Fetch-Site: cross-site` or `same-site`, or an
+   * `Origin` that is not this daemon's own. Refused on every route, reads included, so no web page
+   * can make the daemon work (a plan, a large answer) or read anything from it.
+   */
+  IRQ_ERR_CROSS_SITE: { status: 403, exit: EXIT.protocol },
+  /** An `Expect` header other than `100-continue`: 417 Expectation Failed. */
+  IRQ_ERR_EXPECTATION: { status: 417, exit: EXIT.protocol },
+  /**
+   * The state directory or file is not safe to trust (owned by another user, group- or
+   * world-writable, a symbolic link, not a regular file, too large): irqkitd refuses to start, or to
+   * change anything, rather than apply pins another user could have written.
+   */
+  IRQ_ERR_STATE_UNSAFE: { status: 500, exit: EXIT.noPermission },
   /** A mutating request without `Content-Type: application/json` (also the cross-site form defence). */
   IRQ_ERR_MEDIA_TYPE: { status: 415, exit: EXIT.protocol },
   /** The request body is over the daemon's size cap. */

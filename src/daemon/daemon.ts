@@ -7,6 +7,7 @@ import type { OpenApiDoc } from '../api/schemas.ts';
 import { CounterTotals } from '../core/counter-totals.ts';
 import type { IrqkitError } from '../core/errors.ts';
 import type { SystemAccess } from '../io/system.ts';
+import { highestCpu, withApiLimits } from './api-limits.ts';
 import { EventLoopMonitor } from './event-loop.ts';
 import { buildOpenApi } from './http/openapi.ts';
 import { type ApiServer, createApiServer } from './http/server.ts';
@@ -106,7 +107,12 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   });
   sampler.start();
   // Pins are in place before the API answers.
-  pins.start();
+  try {
+    pins.start();
+  } catch (e) {
+    sampler.stop();
+    throw e;
+  }
   // Plans run in a worker thread, so a long search holds neither requests nor samples.
   const planner = new PlanRunner();
   const eventLoop = new EventLoopMonitor();
@@ -119,49 +125,58 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   });
   // Built from the route table, so after it; no request is served before either exists.
   let openapi: OpenApiDoc | undefined;
-  const routes = buildRoutes({
-    service,
-    version: o.version,
-    readOnly: o.readOnly,
-    pins,
-    startedAt,
-    now: () => Date.now(),
-    retentionMs: o.retentionMs,
-    planner: () => planner.health(),
-    eventLoop: () => eventLoop.read(),
-    openapi: () => {
-      if (openapi === undefined) throw new Error('the OpenAPI document is not built yet');
-      return openapi;
-    },
-    metrics: () => {
-      const w = sampler.windowNow(METRICS_WINDOW_MS);
-      let recent = null;
-      if (w) {
-        const perCpu = w.snapshot.cpus.map((_, i) => {
-          let sum = 0;
-          for (const r of w.snapshot.rows) if (r.numeric) sum += r.counts[i] ?? 0;
-          return sum;
-        });
-        recent = { cpus: w.snapshot.cpus, perCpu, seconds: w.seconds };
-      }
-      return [
-        ...metricFamilies({
-          totals,
-          health: sampler.health(),
-          recent,
-          startedAtSeconds: Math.floor(startedAt / 1000),
-          version: o.version,
-        }),
-        ...pinMetricFamilies(pins),
-        ...runtimeMetricFamilies({
-          eventLoop: eventLoop.read(),
-          planner: planner.health(),
-          answers: service.answers,
-          skippedSamples: sampler.health().skipped,
-        }),
-      ];
-    },
-  });
+  let maxCpu: number | null = null;
+  try {
+    maxCpu = highestCpu(o.system.topology());
+  } catch {
+    // No topology: the document keeps the static CPU maximum; the writes still check each CPU.
+  }
+  const routes = withApiLimits(
+    buildRoutes({
+      service,
+      version: o.version,
+      readOnly: o.readOnly,
+      pins,
+      startedAt,
+      now: () => Date.now(),
+      retentionMs: o.retentionMs,
+      planner: () => planner.health(),
+      eventLoop: () => eventLoop.read(),
+      openapi: () => {
+        if (openapi === undefined) throw new Error('the OpenAPI document is not built yet');
+        return openapi;
+      },
+      metrics: () => {
+        const w = sampler.windowNow(METRICS_WINDOW_MS);
+        let recent = null;
+        if (w) {
+          const perCpu = w.snapshot.cpus.map((_, i) => {
+            let sum = 0;
+            for (const r of w.snapshot.rows) if (r.numeric) sum += r.counts[i] ?? 0;
+            return sum;
+          });
+          recent = { cpus: w.snapshot.cpus, perCpu, seconds: w.seconds };
+        }
+        return [
+          ...metricFamilies({
+            totals,
+            health: sampler.health(),
+            recent,
+            startedAtSeconds: Math.floor(startedAt / 1000),
+            version: o.version,
+          }),
+          ...pinMetricFamilies(pins),
+          ...runtimeMetricFamilies({
+            eventLoop: eventLoop.read(),
+            planner: planner.health(),
+            answers: service.answers,
+            skippedSamples: sampler.health().skipped,
+          }),
+        ];
+      },
+    }),
+    { retentionMs: o.retentionMs, maxCpu },
+  );
   openapi = buildOpenApi(routes, {
     title: 'irqkitd',
     version: o.version,

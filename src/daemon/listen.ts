@@ -32,6 +32,41 @@ export function parseListen(text: string): ListenTarget {
   return { host, port };
 }
 
+/** A Unix socket, 'localhost', ::1 or a dotted-quad 127.x.y.z: nothing else is taken as loopback. */
+export function isLoopback(target: ListenTarget): boolean {
+  if ('path' in target) return true;
+  const h = target.host.toLowerCase();
+  if (h === 'localhost' || h === '::1' || h === '0:0:0:0:0:0:0:1') return true;
+  const quad = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(h);
+  return quad?.slice(1).every((n) => Number(n) <= 255) === true;
+}
+
+/** What binding `host` means, in words, for the refusal message. */
+function meaning(host: string): string {
+  if (/^(0+|0+\.0+\.0+\.0+|::|0*:0*:0*:0*:0*:0*:0*:0*)$/.test(host)) return 'every network interface';
+  return `the address '${host}', which is not loopback`;
+}
+
+/**
+ * Refuses a non-loopback target unless `allowRemote` (--allow-remote): `0:9640` looks like
+ * `:9640`, which is loopback, but binds every interface. Returns one warning per accepted one.
+ */
+export function checkExposure(targets: readonly ListenTarget[], allowRemote: boolean): string[] {
+  const warnings: string[] = [];
+  for (const t of targets) {
+    if (isLoopback(t) || 'path' in t) continue;
+    const where = `${describeTarget(t)} would listen on ${meaning(t.host)}`;
+    if (!allowRemote) {
+      throw new IrqkitError(
+        'IRQ_ERR_USAGE',
+        `--listen ${where}, and irqkitd has no authentication; add --allow-remote if that is meant (':${t.port}' is loopback)`,
+      );
+    }
+    warnings.push(`${where}: anyone who can reach it can change IRQ affinities (no authentication)`);
+  }
+  return warnings;
+}
+
 function socketPath(path: string, original: string): ListenTarget {
   if (path.length === 0 || path.length > 100) {
     throw new IrqkitError('IRQ_ERR_USAGE', `--listen: '${original}' is not a usable Unix socket path`);

@@ -19,7 +19,7 @@ import { createSimulatedMachine } from '../sim/machine.ts';
 import { loadSimSpec } from '../sim/spec.ts';
 import { type DaemonConfig, loadConfig } from './config-file.ts';
 import { startDaemon } from './daemon.ts';
-import { DEFAULT_LISTEN, parseListen } from './listen.ts';
+import { checkExposure, DEFAULT_LISTEN, parseListen } from './listen.ts';
 import { DEFAULT_STATE_DIR } from './state-store.ts';
 
 declare const IRQKIT_VERSION: string | undefined;
@@ -46,6 +46,11 @@ export const daemonSpec: CommandSpec = {
       multiple: true,
       arg: 'ADDR',
       description: `HOST:PORT, [V6]:PORT, :PORT or a Unix socket path (default ${DEFAULT_LISTEN})`,
+    },
+    'allow-remote': {
+      type: 'boolean',
+      description:
+        'allow a --listen address that is not loopback or a Unix socket (0.0.0.0, ::, a LAN address); anyone who reaches it can change affinities',
     },
     'allow-host': {
       type: 'string',
@@ -168,6 +173,9 @@ export async function runDaemon(argv: readonly string[], io: DaemonIo): Promise<
     const listen = (
       stringList(values, 'listen').length > 0 ? stringList(values, 'listen') : [DEFAULT_LISTEN]
     ).map(parseListen);
+    for (const warning of checkExposure(listen, values['allow-remote'] === true)) {
+      log({ level: 'warn', msg: 'listening beyond loopback (--allow-remote)', warning });
+    }
     const cliBans = parseBans(stringList(values, 'ban'));
     const cliRestore = values['restore-on-exit'] === true;
     const configPath = stringOption(values, 'config');

@@ -47,14 +47,8 @@ export function pinRoutes(ctx: PinRouteContext): RouteSpec[] {
       response: P.UnpinResult,
       errors: ['IRQ_ERR_NOT_PINNED', 'IRQ_ERR_STATE_WRITE', 'IRQ_ERR_UNAVAILABLE'],
       handler: ({ body }) => {
-        if ((body.irqs === undefined) === (body.all !== true)) {
-          throw new IrqkitError(
-            'IRQ_ERR_USAGE',
-            'name the IRQs to unpin ("irqs") or say "all": true, not both',
-          );
-        }
         const keeper = keeperOf(ctx);
-        const unpinned = keeper.unpin(body.all === true ? 'all' : (body.irqs ?? []));
+        const unpinned = keeper.unpin('all' in body ? 'all' : body.irqs);
         return { body: { unpinned, pins: keeper.views() } };
       },
     }),

@@ -63,7 +63,10 @@ export class PinState {
     return this.o.store.file;
   }
 
-  /** Start-up: loads the state file. Never throws: a bad file is logged and set aside. */
+  /**
+   * Start-up: loads the state file. A bad file is logged and set aside; only an unsafe directory
+   * or file (IRQ_ERR_STATE_UNSAFE: another user could write it) throws, so the daemon stops.
+   */
   load(): void {
     const bootId = readBootId(this.o.procRoot);
     let state: DesiredState;
@@ -82,6 +85,8 @@ export class PinState {
       }
     } catch (e) {
       const err = toIrqkitError(e);
+      // Pins another user could have written are never applied: the daemon does not start.
+      if (err.code === 'IRQ_ERR_STATE_UNSAFE') throw err;
       this.unreadable = err.message;
       this.loadProblem = err.message;
       this.o.log({

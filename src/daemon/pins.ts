@@ -89,7 +89,7 @@ export class PinKeeper {
     return { ...this.drift.counters, saveFailures: this.state.saveFailures };
   }
 
-  /** Loads the state file and applies the pins. Never throws: a bad file is logged and set aside. */
+  /** Loads the state file and applies the pins; throws IRQ_ERR_STATE_UNSAFE only (see PinState.load). */
   start(): void {
     this.state.load();
     this.drift.recheck('startup');

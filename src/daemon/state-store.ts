@@ -13,16 +13,30 @@
  *
  * The file system calls are injectable, so tests can make any step fail (ENOSPC on write, EIO on
  * fsync) without a full disk.
+ *
+ * The daemon runs as root and applies the pins it reads, so whoever can write the state file can
+ * place root's IRQs. The directory and the file must therefore belong to the daemon's user and be
+ * writable by nobody else, or irqkitd refuses to start (IRQ_ERR_STATE_UNSAFE) and to save (507).
+ * Temp files get a random name and O_EXCL | O_NOFOLLOW, so a file or symlink planted at the name
+ * is never written through; state.json is opened with O_NOFOLLOW | O_NONBLOCK (a FIFO cannot hold
+ * the open) and read only when fstat says it is a regular file of at most MAX_STATE_BYTES, so a
+ * symlink to /dev/zero or a FIFO is refused before a byte is read. Error messages never quote the
+ * file's content: it may be a secret that a symlink pointed at.
  */
+import { randomBytes } from 'node:crypto';
 import {
   closeSync,
   constants,
+  fstatSync,
   fsyncSync,
+  lstatSync,
   mkdirSync,
   openSync,
   readdirSync,
-  readFileSync,
+  readSync,
   renameSync,
+  type Stats,
+  statSync,
   unlinkSync,
   writeSync,
 } from 'node:fs';
@@ -34,12 +48,30 @@ export const DEFAULT_STATE_DIR = '/var/lib/irqkit';
 export const STATE_FILE = 'state.json';
 const FORMAT = 'irqkit-state';
 const VERSION = 1;
-const TEMP = /^\.state\.json\.[0-9]+\.[0-9]+\.tmp$/;
+/** Today's random temp names, and the pid.counter ones of earlier versions. */
+const TEMP = /^\.state\.json\.([0-9]+\.[0-9]+|[0-9a-f]{32})\.tmp$/;
+/** Far above any real state (2,000 pins are ~200 KiB), far below what could hurt memory. */
+export const MAX_STATE_BYTES = 4 * 1024 * 1024;
+
+/** What the store needs to know about a file or directory. */
+export interface FileFacts {
+  kind: 'file' | 'dir' | 'symlink' | 'other';
+  uid: number;
+  mode: number;
+  size: number;
+}
+
+const facts = (st: Stats): FileFacts => ({
+  kind: st.isFile() ? 'file' : st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'symlink' : 'other',
+  uid: st.uid,
+  mode: st.mode & 0o7777,
+  size: st.size,
+});
 
 /** The synchronous file system calls a save needs; `nodeStateFs` is the real one. */
 export interface StateFs {
   mkdirp(path: string, mode: number): void;
-  /** Creates or truncates a file for writing. */
+  /** Creates a new file for writing; fails (EEXIST, ELOOP) when anything is at the name already. */
   openForWrite(path: string, mode: number): number;
   /** Opens a directory, for fsync. */
   openDir(path: string): number;
@@ -48,8 +80,14 @@ export interface StateFs {
   close(fd: number): void;
   rename(from: string, to: string): void;
   unlink(path: string): void;
-  /** The file's text, null when it does not exist. */
-  readFile(path: string): string | null;
+  /** stat(2) of a path (symlinks followed), null when it does not exist. */
+  stat(path: string): FileFacts | null;
+  /** lstat(2): a symlink is reported as one; null when nothing is there. */
+  lstat(path: string): FileFacts | null;
+  /** Opens for reading without following a final symlink (ELOOP) or waiting for a FIFO's writer. */
+  openForRead(path: string): number;
+  fstat(fd: number): FileFacts;
+  read(fd: number, buf: Uint8Array, offset: number, length: number, position: number): number;
   /** Entry names, [] when the directory does not exist. */
   readdir(path: string): string[];
 }
@@ -65,21 +103,32 @@ export const nodeStateFs: StateFs = {
     mkdirSync(path, { recursive: true, mode });
   },
   openForWrite: (path, mode) =>
-    openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, mode),
+    openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode),
   openDir: (path) => openSync(path, constants.O_RDONLY | constants.O_DIRECTORY),
   write: (fd, data, offset, length) => writeSync(fd, data, offset, length),
   fsync: (fd) => fsyncSync(fd),
   close: (fd) => closeSync(fd),
   rename: (from, to) => renameSync(from, to),
   unlink: (path) => unlinkSync(path),
-  readFile(path) {
+  stat(path) {
     try {
-      return readFileSync(path, 'utf8');
+      return facts(statSync(path));
     } catch (e) {
       if (isMissing(e)) return null;
       throw e;
     }
   },
+  lstat(path) {
+    try {
+      return facts(lstatSync(path));
+    } catch (e) {
+      if (isMissing(e)) return null;
+      throw e;
+    }
+  },
+  openForRead: (path) => openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK),
+  fstat: (fd) => facts(fstatSync(fd)),
+  read: (fd, buf, offset, length, position) => readSync(fd, buf, offset, length, position),
   readdir(path) {
     try {
       return readdirSync(path);
@@ -146,16 +195,18 @@ export function parseState(text: string): DesiredState {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
-  } catch (e) {
-    throw new Error(`not JSON: ${(e as Error).message}`);
+  } catch {
+    // JSON.parse quotes the text it choked on; the file may be a secret a symlink pointed at.
+    throw new Error('not valid JSON');
   }
   if (!isObject(doc) || doc.format !== FORMAT) throw new Error(`not an ${FORMAT} document`);
-  if (doc.version !== VERSION) throw new Error(`version ${String(doc.version)} is not ${VERSION}`);
+  if (doc.version !== VERSION) throw new Error(`its version is not ${VERSION}`);
   if (doc.bootId !== null && typeof doc.bootId !== 'string') throw new Error('bootId must be a string');
   if (!isObject(doc.pins) || !isObject(doc.originals)) throw new Error('pins and originals must be objects');
   const state = emptyState(doc.bootId);
   for (const [irq, p] of Object.entries(doc.pins)) {
-    if (!IRQ.test(irq) || !isObject(p)) throw new Error(`pins.${irq} is malformed`);
+    if (!IRQ.test(irq)) throw new Error('a key of pins is not an IRQ number');
+    if (!isObject(p)) throw new Error(`pins.${irq} is malformed`);
     const cpu = p.cpu;
     if (typeof cpu !== 'number' || !Number.isInteger(cpu) || cpu < 0 || cpu > 65_535)
       throw new Error(`pins.${irq}.cpu must be a CPU number`);
@@ -166,8 +217,8 @@ export function parseState(text: string): DesiredState {
     });
   }
   for (const [irq, o] of Object.entries(doc.originals)) {
-    if (!IRQ.test(irq) || !isObject(o) || typeof o.affinity !== 'string')
-      throw new Error(`originals.${irq} is malformed`);
+    if (!IRQ.test(irq)) throw new Error('a key of originals is not an IRQ number');
+    if (!isObject(o) || typeof o.affinity !== 'string') throw new Error(`originals.${irq} is malformed`);
     let affinity: number[];
     try {
       affinity = parseCpuList(o.affinity);
@@ -210,6 +261,18 @@ export interface StateStoreOptions {
   dir: string | null;
   fs?: StateFs;
   now?: () => Date;
+  /** The user that must own the directory and file; the process's effective uid when absent. */
+  uid?: number;
+}
+
+/** Why `f` (the state dir or file) is not safe to trust, or null. */
+function unsafeBecause(f: FileFacts, uid: number): string | null {
+  if (f.uid !== uid) return `is owned by uid ${f.uid}, not by irqkitd's user (uid ${uid})`;
+  if ((f.mode & 0o022) !== 0) {
+    const who = (f.mode & 0o020) !== 0 ? 'group' : 'world';
+    return `is ${who}-writable (mode ${f.mode.toString(8).padStart(4, '0')}): another user could write pins`;
+  }
+  return null;
 }
 
 export function createStateStore(options: StateStoreOptions): StateStore {
@@ -220,9 +283,82 @@ export function createStateStore(options: StateStoreOptions): StateStore {
     return { file: null, load: () => ({ state: emptyState() }), save: () => ({ durable: false }) };
   }
   const file = join(dir, STATE_FILE);
-  let counter = 0;
+  const uid = options.uid ?? (typeof process.geteuid === 'function' ? process.geteuid() : 0);
+  const unsafe = (message: string, path: string): IrqkitError =>
+    new IrqkitError('IRQ_ERR_STATE_UNSAFE', `${message}; irqkitd will not trust it`, { path });
+
+  /** Throws IRQ_ERR_STATE_UNSAFE when the directory exists and is not safe; false when it is missing. */
+  const checkDir = (): boolean => {
+    let f: FileFacts | null;
+    try {
+      f = fs.stat(dir);
+    } catch (e) {
+      throw new IrqkitError('IRQ_ERR_FILE_READ', `cannot read ${dir}: ${(e as Error).message}`, {
+        path: dir,
+      });
+    }
+    if (f === null) return false;
+    if (f.kind !== 'dir') throw unsafe(`the state directory ${dir} is not a directory`, dir);
+    const why = unsafeBecause(f, uid);
+    if (why !== null) throw unsafe(`the state directory ${dir} ${why}`, dir);
+    return true;
+  };
+
+  /** state.json's text, null when there is none; IRQ_ERR_STATE_UNSAFE for anything but a safe regular file. */
+  const readStateFile = (): string | null => {
+    let fd: number;
+    try {
+      fd = fs.openForRead(file);
+    } catch (e) {
+      if (isMissing(e)) return null;
+      if ((e as NodeJS.ErrnoException).code === 'ELOOP') {
+        throw unsafe(`${file} is a symbolic link`, file);
+      }
+      throw new IrqkitError('IRQ_ERR_FILE_READ', `cannot read ${file}: ${(e as Error).message}`, {
+        path: file,
+      });
+    }
+    try {
+      const f = fs.fstat(fd);
+      if (f.kind !== 'file') throw unsafe(`${file} is not a regular file`, file);
+      const why = unsafeBecause(f, uid);
+      if (why !== null) throw unsafe(`${file} ${why}`, file);
+      if (f.size > MAX_STATE_BYTES) {
+        throw unsafe(`${file} is ${f.size} bytes, over the ${MAX_STATE_BYTES}-byte limit`, file);
+      }
+      // One byte more than fstat said, to notice a file that grows while it is read.
+      const buf = Buffer.alloc(f.size + 1);
+      let got = 0;
+      for (;;) {
+        const n = fs.read(fd, buf, got, buf.length - got, got);
+        if (n <= 0) break;
+        got += n;
+        if (got > MAX_STATE_BYTES) throw unsafe(`${file} grew over the ${MAX_STATE_BYTES}-byte limit`, file);
+        if (got === buf.length) break;
+      }
+      if (got > f.size) throw unsafe(`${file} changed while it was read`, file);
+      return buf.subarray(0, got).toString('utf8');
+    } catch (e) {
+      if (e instanceof IrqkitError) throw e;
+      throw new IrqkitError('IRQ_ERR_FILE_READ', `cannot read ${file}: ${(e as Error).message}`, {
+        path: file,
+      });
+    } finally {
+      try {
+        fs.close(fd);
+      } catch {
+        // read already, or failed already
+      }
+    }
+  };
 
   const saveError = (step: string, e: unknown): IrqkitError => {
+    if (e instanceof IrqkitError) {
+      return new IrqkitError('IRQ_ERR_STATE_WRITE', `cannot save: ${e.message}; nothing was changed`, {
+        path: file,
+        unsafe: e.code === 'IRQ_ERR_STATE_UNSAFE',
+      });
+    }
     const errno = (e as NodeJS.ErrnoException).code;
     const why =
       errno === 'ENOSPC' || errno === 'EDQUOT'
@@ -243,6 +379,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
   return {
     file,
     load(loadOptions = {}) {
+      if (!checkDir()) return { state: emptyState() };
       let names: string[];
       try {
         names = fs.readdir(dir);
@@ -259,14 +396,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
           // another process's, or already gone: harmless either way
         }
       }
-      let text: string | null;
-      try {
-        text = fs.readFile(file);
-      } catch (e) {
-        throw new IrqkitError('IRQ_ERR_FILE_READ', `cannot read ${file}: ${(e as Error).message}`, {
-          path: file,
-        });
-      }
+      const text = readStateFile();
       if (text === null) return { state: emptyState() };
       try {
         return { state: parseState(text) };
@@ -285,13 +415,26 @@ export function createStateStore(options: StateStoreOptions): StateStore {
       }
     },
     save(state) {
+      /** Re-checked before every save: a change made after start-up is refused just the same. */
+      const refuseUnsafe = (): void => {
+        checkDir();
+        const f = fs.lstat(file);
+        if (f === null) return;
+        if (f.kind === 'symlink') throw unsafe(`${file} is a symbolic link`, file);
+        if (f.kind !== 'file') throw unsafe(`${file} is not a regular file`, file);
+        const why = unsafeBecause(f, uid);
+        if (why !== null) throw unsafe(`${file} ${why}`, file);
+      };
       const data = Buffer.from(serialiseState(state, now().toISOString()));
-      const tmp = join(dir, `.${STATE_FILE}.${process.pid}.${counter++}.tmp`);
+      // Unguessable, so nobody can plant a file or symlink at the name ahead of time.
+      const tmp = join(dir, `.${STATE_FILE}.${randomBytes(16).toString('hex')}.tmp`);
       let step = 'create the directory';
       let fd: number | null = null;
       let created = false;
       try {
         fs.mkdirp(dir, 0o700);
+        step = 'check the directory and file';
+        refuseUnsafe();
         step = 'create a temporary file';
         fd = fs.openForWrite(tmp, 0o600);
         created = true;

@@ -29,11 +29,22 @@ describe('irqkitd OpenAPI document', () => {
     );
   });
 
-  it('has exactly one operation per route, with its operationId, summary and tags', () => {
+  it('has exactly one operation per route, and a HEAD for each GET, with its operationId, summary and tags', () => {
     const ops = Object.entries(doc.paths).flatMap(([p, item]) =>
       Object.keys(item).map((m) => `${m.toUpperCase()} ${p}`),
     );
-    assert.deepEqual(ops.sort(), routes.map((r) => `${r.method} ${openApiPath(r.path)}`).sort());
+    const expected = routes.flatMap((r) => {
+      const own = `${r.method} ${openApiPath(r.path)}`;
+      return r.method === 'GET' ? [own, `HEAD ${openApiPath(r.path)}`] : [own];
+    });
+    assert.deepEqual(ops.sort(), expected.sort());
+    for (const r of routes.filter((x) => x.method === 'GET')) {
+      const head = op('HEAD', r.path);
+      assert.equal(head.operationId, `${r.operationId}Head`);
+      for (const [status, resp] of Object.entries(head.responses as Record<string, Json>)) {
+        assert.equal(resp.content, undefined, `HEAD ${r.path} ${status} has no body`);
+      }
+    }
     for (const r of routes) {
       const o = op(r.method, r.path);
       assert.equal(o.operationId, r.operationId);
@@ -99,14 +110,18 @@ describe('irqkitd OpenAPI document', () => {
     assert.deepEqual(codesAt(get, 404), ['IRQ_ERR_UNKNOWN_IRQ']);
     assert.deepEqual(codesAt(get, 421), ['IRQ_ERR_HOST']);
     assert.deepEqual(codesAt(get, 500), ['IRQ_ERR_INTERNAL']);
-    assert.equal((get.responses as Json)['403'], undefined, 'a GET is never refused as read-only');
-    assert.equal((get.responses as Json)['415'], undefined);
+    assert.deepEqual(codesAt(get, 403), ['IRQ_ERR_CROSS_SITE'], 'a GET is never refused as read-only');
+    // The server reads and checks a body (and its type) on any route, and answers 405 and 417 on all.
+    assert.deepEqual(codesAt(get, 405), ['IRQ_ERR_METHOD']);
+    assert.deepEqual(codesAt(get, 413), ['IRQ_ERR_BODY_TOO_LARGE']);
+    assert.deepEqual(codesAt(get, 415), ['IRQ_ERR_MEDIA_TYPE']);
+    assert.deepEqual(codesAt(get, 417), ['IRQ_ERR_EXPECTATION']);
     const put = op('PUT', '/api/v1/irqs/:irq/affinity');
-    assert.deepEqual(codesAt(put, 403), ['IRQ_ERR_READ_ONLY']);
+    assert.deepEqual(codesAt(put, 403), ['IRQ_ERR_CROSS_SITE', 'IRQ_ERR_READ_ONLY']);
     assert.deepEqual(codesAt(put, 413), ['IRQ_ERR_BODY_TOO_LARGE']);
     assert.deepEqual(codesAt(put, 415), ['IRQ_ERR_MEDIA_TYPE']);
     const preview = op('POST', '/api/v1/plan');
-    assert.equal((preview.responses as Json)['403'], undefined, 'mutating: false runs read-only');
+    assert.deepEqual(codesAt(preview, 403), ['IRQ_ERR_CROSS_SITE'], 'mutating: false runs read-only');
     for (const [status, r] of Object.entries(put.responses as Record<string, Json>)) {
       if (Number(status) < 400) continue;
       const codes = codesAt(put, Number(status));

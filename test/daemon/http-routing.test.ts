@@ -100,7 +100,7 @@ describe('irqkitd HTTP routing', () => {
   it('accepts an absolute-form request target for its own address', async () => {
     const r = await sendRaw(
       s.endpoint,
-      `GET http://${hostHeader}/api/v1/irqs/7?verbose=1 HTTP/1.1\r\nHost: ${hostHeader}\r\nConnection: close\r\n\r\n`,
+      `GET http://${hostHeader}/api/v1/irqs/7?verbose=true HTTP/1.1\r\nHost: ${hostHeader}\r\nConnection: close\r\n\r\n`,
     );
     assert.equal(r.status, 200, r.text);
     assert.deepEqual(rawJsonBody(r.text), { irq: 7, verbose: true, cpus: [], limit: null });
@@ -141,7 +141,7 @@ describe('irqkitd HTTP routing', () => {
     }
   });
 
-  it('answers a CORS preflight with 405 or 404 and no Access-Control headers', async () => {
+  it('answers a CORS preflight from another origin with 403 (cross-site) and no Access-Control headers', async () => {
     const preflight = {
       method: 'OPTIONS',
       headers: {
@@ -151,9 +151,10 @@ describe('irqkitd HTTP routing', () => {
       },
     };
     const known = await send(s.endpoint, { ...preflight, path: '/api/v1/irqs/5/affinity' });
-    assert.equal(known.status, 405);
+    assert.equal(known.status, 403);
+    assert.equal(known.json().code, 'IRQ_ERR_CROSS_SITE');
     const unknown = await send(s.endpoint, { ...preflight, path: '/api/v1/nothing' });
-    assert.equal(unknown.status, 404);
+    assert.equal(unknown.status, 403, 'refused before routing: a page learns nothing about the API');
     for (const r of [known, unknown]) {
       assert.deepEqual(
         Object.keys(r.headers).filter((h) => h.startsWith('access-control-')),
@@ -162,8 +163,8 @@ describe('irqkitd HTTP routing', () => {
     }
   });
 
-  it('sends no CORS headers on a successful request with an Origin either', async () => {
-    const r = await send(s.endpoint, { path: '/api/v1/health', headers: { origin: 'https://evil.example' } });
+  it('sends no CORS headers on a successful request with its own Origin either', async () => {
+    const r = await send(s.endpoint, { path: '/api/v1/health', headers: { origin: `http://${hostHeader}` } });
     assert.equal(r.status, 200);
     assert.deepEqual(
       Object.keys(r.headers).filter((h) => h.startsWith('access-control-')),

@@ -59,6 +59,74 @@ describe('irqkitd HTTP security rules', () => {
     });
   });
 
+  describe('cross-site browser requests', () => {
+    it('refuses Sec-Fetch-Site cross-site and same-site with 403 IRQ_ERR_CROSS_SITE, on reads as well as writes', async () => {
+      for (const site of ['cross-site', 'same-site', 'Cross-Site']) {
+        const read = await send(s.endpoint, { path: '/api/v1/health', headers: { 'sec-fetch-site': site } });
+        assert.equal(read.status, 403, site);
+        assert.equal(read.json().code, 'IRQ_ERR_CROSS_SITE');
+        assert.equal(read.headers['content-type'], 'application/problem+json');
+        const write = await send(s.endpoint, {
+          method: 'PUT',
+          path: '/api/v1/irqs/1/affinity',
+          json: { cpus: [0] },
+          headers: { 'sec-fetch-site': site },
+        });
+        assert.equal(write.status, 403, site);
+      }
+      assert.deepEqual(s.state.writes, []);
+    });
+
+    it('serves same-origin fetches and typed-in navigations (Sec-Fetch-Site same-origin, none)', async () => {
+      for (const site of ['same-origin', 'none']) {
+        const r = await send(s.endpoint, { path: '/api/v1/health', headers: { 'sec-fetch-site': site } });
+        assert.equal(r.status, 200, site);
+      }
+    });
+
+    it("refuses an Origin that is not the daemon's own scheme, host and port", async () => {
+      for (const origin of [
+        'http://evil.example',
+        `http://evil.example:${port}`,
+        `http://127.0.0.1:${port + 1}`,
+        `https://127.0.0.1:${port}`,
+        `http://localhost:${port}`,
+        'null',
+      ]) {
+        const r = await send(s.endpoint, { path: '/api/v1/health', headers: { origin } });
+        assert.equal(r.status, 403, origin);
+        assert.equal(r.json().code, 'IRQ_ERR_CROSS_SITE');
+      }
+      const own = await send(s.endpoint, {
+        path: '/api/v1/health',
+        headers: { origin: `http://127.0.0.1:${port}` },
+      });
+      assert.equal(own.status, 200);
+      const viaLocalhost = await send(s.endpoint, {
+        path: '/api/v1/health',
+        host: `localhost:${port}`,
+        headers: { origin: `http://localhost:${port}` },
+      });
+      assert.equal(viaLocalhost.status, 200);
+    });
+
+    it('serves clients that send neither header (curl, the CLI, Prometheus)', async () => {
+      const r = await send(s.endpoint, { path: '/api/v1/health' });
+      assert.equal(r.status, 200);
+    });
+  });
+
+  describe('Expect', () => {
+    it('answers an expectation other than 100-continue with a 417 problem document', async () => {
+      const r = await sendRaw(
+        s.endpoint,
+        `GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nExpect: teapot\r\nConnection: close\r\n\r\n`,
+      );
+      assert.equal(r.status, 417);
+      assert.equal(rawJsonBody(r.text).code, 'IRQ_ERR_EXPECTATION');
+    });
+  });
+
   describe('mutating requests', () => {
     it('require Content-Type: application/json (415), which HTML forms cannot send', async () => {
       for (const type of [

@@ -80,7 +80,7 @@ describe('irqkitd request validation', () => {
       const r = await send(s.endpoint, { path: '/api/v1/irqs/3?verbose=true&cpu=0&cpu=7&limit=10' });
       assert.equal(r.status, 200, r.text);
       assert.deepEqual(r.json(), { irq: 3, verbose: true, cpus: [0, 7], limit: 10 });
-      const all = await send(s.endpoint, { path: '/api/v1/irqs/3?verbose=0&limit=all' });
+      const all = await send(s.endpoint, { path: '/api/v1/irqs/3?verbose=false&limit=all' });
       assert.deepEqual(all.json(), { irq: 3, verbose: false, cpus: [], limit: 'all' });
     });
 
@@ -101,6 +101,10 @@ describe('irqkitd request validation', () => {
     it('rejects values that do not coerce, a scalar given twice and malformed escapes', async () => {
       const cases: Array<[string, string]> = [
         ['verbose=yes', '/query/verbose'],
+        // Only the boolean values the document lists; no minus zero.
+        ['verbose=1', '/query/verbose'],
+        ['cpu=-0', '/query/cpu/0'],
+        ['cpu=-00', '/query/cpu/0'],
         ['cpu=1&cpu=x', '/query/cpu/1'],
         ['cpu=-1', '/query/cpu/0'],
         ['limit=0', '/query/limit'],
@@ -124,7 +128,7 @@ describe('irqkitd request validation', () => {
     });
 
     it('ignores empty pieces of a query string', async () => {
-      const r = await send(s.endpoint, { path: '/api/v1/irqs/3?&&verbose=1&' });
+      const r = await send(s.endpoint, { path: '/api/v1/irqs/3?&&verbose=true&' });
       assert.equal(r.status, 200, r.text);
     });
   });
@@ -183,6 +187,28 @@ describe('irqkitd request validation', () => {
         headers: { 'content-type': 'application/json' },
       });
       assert.match(problem(r, 'IRQ_ERR_USAGE').detail, /UTF-8/);
+    });
+
+    it('refuses numbers not written as the value they mean: -0, 1.0, 1e2, -1e-400, 1e400', async () => {
+      for (const n of ['-0', '-0.0', '1.0', '1e2', '1E0', '-1e-400', '1e-400', '1e400', '0.0']) {
+        const p = problem(await put('/api/v1/irqs/5/affinity', `{"cpus": [${n}]}`), 'IRQ_ERR_USAGE');
+        assert.match(p.detail, /not written canonically/, n);
+      }
+      // A number inside a string is text, not a number.
+      const text = await put('/api/v1/irqs/5/affinity', '{"cpus": [1], "note": "-0"}');
+      assert.doesNotMatch(problem(text, 'IRQ_ERR_USAGE').detail, /canonically/);
+      assert.equal((await put('/api/v1/irqs/5/affinity', '{"cpus": [0, 1]}')).status, 200);
+    });
+
+    it('answers JSON nested 10,000 deep with a plain "too deeply nested", arrays and objects alike', async () => {
+      for (const body of [
+        `${'['.repeat(10_000)}${']'.repeat(10_000)}`,
+        `${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}`,
+      ]) {
+        const p = problem(await put('/api/v1/irqs/5/affinity', body), 'IRQ_ERR_USAGE');
+        assert.match(p.detail, /too deeply nested/);
+        assert.doesNotMatch(p.detail, /stack/i);
+      }
     });
 
     it('rejects a body sent to an endpoint that takes none', async () => {

@@ -134,11 +134,33 @@ describe('irqkitd refuses bad input with stable problem codes (real daemon proce
   });
 
   describe('CPU numbers', () => {
-    it('PUT to an offline CPU → 409 IRQ_ERR_CPU_OFFLINE, to a CPU the machine lacks → 400 IRQ_ERR_UNKNOWN_CPU', async () => {
+    it('PUT to an offline CPU → 409 IRQ_ERR_CPU_OFFLINE, to a CPU the machine lacks → 400 above the maximum its document states', async () => {
       const before = snapshotFiles();
       expectProblem(await put(movable, { cpu: 5 }), 409, 'IRQ_ERR_CPU_OFFLINE', 'offline CPU 5');
-      expectProblem(await put(movable, { cpu: 8 }), 400, 'IRQ_ERR_UNKNOWN_CPU', 'CPU 8 of 0-7');
-      expectProblem(await put(movable, { cpu: 65535 }), 400, 'IRQ_ERR_UNKNOWN_CPU', 'CPU 65535');
+      for (const cpu of [8, 65535]) {
+        const p = expectProblem(await put(movable, { cpu }), 400, 'IRQ_ERR_USAGE', `CPU ${cpu} of 0-7`);
+        assert.deepEqual(p.errors?.[0], {
+          path: '/body/cpu',
+          message: `CPU ${cpu} does not exist on this machine (the highest is CPU 7)`,
+        });
+      }
+      const doc = (await call({ path: '/openapi.json' })).json<{
+        paths: Record<
+          string,
+          Record<
+            string,
+            {
+              requestBody: {
+                content: Record<string, { schema: { properties: { cpu: { maximum: number } } } }>;
+              };
+            }
+          >
+        >;
+      }>();
+      const cpu =
+        doc.paths['/api/v1/irqs/{irq}/affinity']?.put?.requestBody.content['application/json']?.schema
+          .properties.cpu;
+      assert.equal(cpu?.maximum, 7, 'the document states the maximum the daemon accepts');
       await settled();
       assert.deepEqual(snapshotFiles(), before, 'nothing written');
     });
@@ -521,7 +543,7 @@ describe('irqkitd refuses bad input with stable problem codes (real daemon proce
         );
         assert.equal(typeof p.cpu, 'number');
       }
-      for (const cpus of ['3-1', '0-4:2/1', '1,,2-', '65536']) {
+      for (const cpus of ['3-1', '0-4:2/1', '65536']) {
         expectProblem(
           await call({ path: `/api/v1/plan?window=1s&cpus=${cpus}` }),
           400,
@@ -529,7 +551,16 @@ describe('irqkitd refuses bad input with stable problem codes (real daemon proce
           cpus,
         );
       }
-      expectProblem(await call({ path: '/api/v1/plan?window=1s&cpus=' }), 422, 'IRQ_ERR_EMPTY', 'no CPUs');
+      // Outside the cpulist syntax the document states: refused by the schema check.
+      for (const cpus of ['1,,2-', '', '0,%201', '0-']) {
+        const p = expectProblem(
+          await call({ path: `/api/v1/plan?window=1s&cpus=${cpus}` }),
+          400,
+          'IRQ_ERR_USAGE',
+          cpus,
+        );
+        assert.equal(p.errors?.[0]?.path, '/query/cpus', cpus);
+      }
       const apply = await call({
         method: 'POST',
         path: '/api/v1/plan/apply',
@@ -604,11 +635,17 @@ describe('irqkitd refuses bad input with stable problem codes (real daemon proce
       for (const raw of [garbage.text, big.text]) assert.doesNotMatch(raw, /access-control-/i);
     });
 
-    it('sends no CORS headers, not to a foreign Origin and not to a preflight (which gets 405)', async () => {
+    it('refuses a foreign Origin and a cross-site fetch (403 IRQ_ERR_CROSS_SITE), reads included, with no CORS headers', async () => {
       const origin = { origin: 'http://evil.example' };
       const get = await call({ path: '/api/v1/irqs', headers: origin });
-      assert.equal(get.status, 200);
+      expectProblem(get, 403, 'IRQ_ERR_CROSS_SITE', 'foreign Origin');
       assert.deepEqual(corsHeaders(get.headers), []);
+      // The red team's <img src=".../api/v1/plan?..."> from a web page.
+      const img = await call({ path: '/api/v1/plan?window=1s', headers: { 'sec-fetch-site': 'cross-site' } });
+      expectProblem(img, 403, 'IRQ_ERR_CROSS_SITE', 'cross-site plan');
+      const own = await call({ path: '/api/v1/irqs', headers: { 'sec-fetch-site': 'same-origin' } });
+      assert.equal(own.status, 200);
+      assert.deepEqual(corsHeaders(own.headers), []);
       const preflight = await call({
         method: 'OPTIONS',
         path: `/api/v1/irqs/${movable}/affinity`,
@@ -618,8 +655,7 @@ describe('irqkitd refuses bad input with stable problem codes (real daemon proce
           'access-control-request-headers': 'content-type',
         },
       });
-      expectProblem(preflight, 405, 'IRQ_ERR_METHOD', 'preflight');
-      assert.equal(preflight.headers.allow, 'PUT');
+      expectProblem(preflight, 403, 'IRQ_ERR_CROSS_SITE', 'preflight');
       assert.deepEqual(corsHeaders(preflight.headers), []);
     });
   });

@@ -186,6 +186,37 @@ describe('irqkitd as a process: listening, refusing to start, stopping', { concu
     assert.match(runs[1]?.stderr ?? '', /--interval/, 'names the flag');
   });
 
+  it('refuses a --listen beyond loopback without --allow-remote, saying what it would mean (64)', async () => {
+    const cases: Array<[string, RegExp]> = [
+      ['0:0', /every network interface/],
+      ['0.0.0.0:0', /every network interface/],
+      ['[::]:0', /every network interface/],
+      ['192.0.2.1:0', /not loopback/],
+      ['example.com:0', /not loopback/],
+    ];
+    const runs = await Promise.all(cases.map(([addr]) => runDaemonToExit([...SIM, '--listen', addr])));
+    runs.forEach((r, i) => {
+      const [addr, meaning] = cases[i] as [string, RegExp];
+      assert.equal(r.code, 64, `${addr}: exit ${r.code ?? r.signal}; stderr:\n${r.stderr}`);
+      const line = oneLineError(r, addr);
+      assert.match(line, meaning, addr);
+      assert.match(line, /--allow-remote/, addr);
+    });
+  });
+
+  it('with --allow-remote listens on every interface and logs a warning that says so', async () => {
+    const d = await startDaemon([...SIM, '--listen', '0:0', '--allow-remote']);
+    try {
+      const warning = d.logs().find((e) => e.msg === 'listening beyond loopback (--allow-remote)');
+      assert.ok(warning, d.stderr());
+      assert.equal(warning.level, 'warn');
+      assert.match(String(warning.warning), /every network interface/);
+      assert.match(d.urls[0] ?? '', /^http:\/\/0:\d+$/);
+    } finally {
+      expectStopped(d, await d.stop());
+    }
+  });
+
   it('names the program once in a bad-flag message', async () => {
     const r = await runDaemonToExit(['--bogus']);
     assert.doesNotMatch(r.stderr, /irqkitd: irqkitd:/);
@@ -351,6 +382,7 @@ describe('irqkitd as a process: listening, refusing to start, stopping', { concu
       assert.match(r.stdout, /^Usage: irqkitd \[options\]\n/);
       for (const flag of [
         '--listen',
+        '--allow-remote',
         '--allow-host',
         '--interval',
         '--retention',

@@ -85,6 +85,8 @@ describe('state file: atomic save', () => {
     const order = fs.ops.map((o) => o.op).filter((op) => op !== 'write');
     assert.deepEqual(order, [
       'mkdirp',
+      'stat',
+      'lstat',
       'openForWrite',
       'fsync',
       'close',
@@ -97,7 +99,7 @@ describe('state file: atomic save', () => {
     assert.ok(rename);
     const [tmp, target] = rename.args as [string, string];
     assert.equal(target, join(dir, STATE_FILE));
-    assert.match(tmp, /\/\.state\.json\.\d+\.\d+\.tmp$/, 'the temp file is in the same directory');
+    assert.match(tmp, /\/\.state\.json\.[0-9a-f]{32}\.tmp$/, 'a random temp name in the same directory');
     assert.deepEqual(listDir(dir), [STATE_FILE]);
     const back = parseState(readFileSync(target, 'utf8'));
     assert.deepEqual([...back.pins.keys()], ['24', '25']);
@@ -262,7 +264,7 @@ describe('state file: loading', () => {
     const doc = (pins: unknown, originals: unknown = {}) =>
       JSON.stringify({ format: 'irqkit-state', version: 1, bootId: null, pins, originals });
     assert.throws(() => parseState(doc({ '41': { cpu: -1 } })), /pins\.41\.cpu/);
-    assert.throws(() => parseState(doc({ '../x': { cpu: 1 } })), /pins\.\.\.\/x/);
+    assert.throws(() => parseState(doc({ '../x': { cpu: 1 } })), /a key of pins is not an IRQ number/);
     assert.throws(() => parseState(doc({}, { '41': { affinity: 'x' } })), /originals\.41\.affinity/);
     assert.equal(parseState(doc({ '41': { cpu: 3 } })).pins.get('41')?.cpu, 3);
   });

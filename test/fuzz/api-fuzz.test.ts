@@ -4,12 +4,16 @@
  * parameters, query strings, bodies, methods and raw request lines, with fixed seeds.
  *
  * The oracle for every answer: a status the operation documents (or 404/405 where the request
- * cannot reach it, and 413/415 for a GET with a body, which the document omits: see
- * docs/robustness.md), with the documented content type; an error is an application/problem+json
+ * cannot reach it), with the documented content type; an error is an application/problem+json
  * document with a catalogued code whose status is the answer's, and never IRQ_ERR_INTERNAL. After
  * every changing request the simulated /proc/irq/N/smp_affinity_list files must equal what they
  * were, plus exactly the writes a 2xx answer reports as applied. At the end the daemon is alive,
  * healthy and logged no internal error.
+ *
+ * The contract holds both ways: a request the document allows (params, query and body checked
+ * against its schemas, including the limits it states at run time: the machine's highest CPU, the
+ * retention as the longest window, the cpulist rules) is never refused for its form, and one it
+ * forbids is refused with 400.
  *
  * The operations come from the live document, so a new route is fuzzed without touching this
  * file; an operation whose effect on affinities the oracle cannot predict (restore, pins) may
@@ -23,6 +27,8 @@ import fc from 'fast-check';
 import type { BatchResult, OpenApiDoc, PlanApplyResult, SetAffinityResult } from '../../src/api/schemas.ts';
 import { formatCpuList } from '../../src/core/cpuset.ts';
 import {
+  bodyValue,
+  type ContractSchema,
   contentType,
   encodePart,
   type FuzzContext,
@@ -33,12 +39,15 @@ import {
   type Operation,
   operationsOf,
   PROTO_KEYS,
+  pctEncode,
   RAW_SEGMENTS,
   rawBody,
+  schemaAllows,
   serialize,
   Tally,
   type TargetPart,
   textFor,
+  typedText,
 } from '../helpers/api-fuzz.ts';
 import { type DaemonProcess, eventually, simArgs, startDaemon } from '../helpers/daemon-process.ts';
 import { type HttpRequest, type HttpResponse, sendRaw } from '../helpers/http.ts';
@@ -164,7 +173,15 @@ describe('irqkitd answers fuzzed requests to every documented operation (real da
       },
       10_000,
     );
-    ops = operationsOf((await d.request({ path: '/openapi.json' })).json<OpenApiDoc>());
+    const all = operationsOf((await d.request({ path: '/openapi.json' })).json<OpenApiDoc>());
+    // HEAD operations are their GET without a body: fuzzed through the GETs (the methods case).
+    ops = all.filter((o) => o.method !== 'HEAD');
+    for (const get of ops.filter((o) => o.method === 'GET')) {
+      assert.ok(
+        all.some((o) => o.method === 'HEAD' && o.path === get.path),
+        `HEAD ${get.path} is documented`,
+      );
+    }
     const irqs = (await d.request({ path: '/api/v1/irqs' })).json<{
       irqs: Array<{ irq: string; name: string }>;
     }>();
@@ -316,18 +333,121 @@ describe('irqkitd answers fuzzed requests to every documented operation (real da
           // Chunked uploads have no length to refuse early; the cap must cut them while streaming.
           if (chunked && body.length > 0) headers['transfer-encoding'] = 'chunked';
           const path = fill(op, {});
-          // A GET's documented answers do not list 413 and 415, which a body on a GET can get:
-          // allowed here, and reported in docs/robustness.md.
-          const routing = op.method === 'GET' && body.length > 0 ? [413, 415] : [];
+          // Every operation documents 413 and 415, GETs included: nothing is allowed on top.
           await exchangeUpload(
             op,
             { method: op.method, path, body, headers },
             `${op.method} ${path} [${type}${chunked ? ', chunked' : ''}] ${what.slice(0, 200)}${what.length > 200 ? `…(${body.length} bytes)` : ''}`,
-            routing,
+            [],
           );
         },
       ),
       { seed: 0x0c33, numRuns: 1200, includeErrorInReport: true },
+    );
+  });
+
+  it('both directions: every request the document allows is accepted, every one it forbids is refused with 400', {
+    timeout: 240_000,
+  }, async () => {
+    // A valid request may still meet a documented semantic refusal: no such IRQ (404), an offline
+    // CPU or a managed IRQ (409), nothing to plan (422), not enough history (503). What it must
+    // never get is a complaint about its form.
+    const FORM_CODES = new Set(['IRQ_ERR_USAGE', 'IRQ_ERR_CPUSET']);
+    const irqText = fc.oneof(
+      { weight: 4, arbitrary: fc.constantFrom(...ctx.irqs) },
+      {
+        weight: 1,
+        arbitrary: fc.constantFrom('9999', '0', '1048575', '1048576', '-0', '-1', '1.0', '2e1', ''),
+      },
+    );
+    const lonely = (t: string): boolean =>
+      /[\ud800-\udfff]/.test(t.replace(/[\ud800-\udbff][\udc00-\udfff]/g, ''));
+    let valid = 0;
+    let invalid = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        opArb(() => true).chain((op) =>
+          fc.tuple(
+            fc.constant(op),
+            fc.record(Object.fromEntries(op.pathParams.map((p) => [p.name, irqText]))),
+            fc.array(
+              op.queryParams.length === 0
+                ? fc.constant(undefined)
+                : fc
+                    .constantFrom(...op.queryParams)
+                    .chain((p) => fc.tuple(fc.constant(p), textFor(p.name, p.schema, ctx))),
+              { maxLength: 3 },
+            ),
+            op.body === undefined ? fc.constant(undefined) : jsonFor(op.body, ctx),
+          ),
+        ),
+        async ([op, params, rawPairs, tree]) => {
+          const pairs = rawPairs.filter((x) => x !== undefined);
+          if (pairs.some(([, t]) => lonely(t))) return; // not UTF-8 on the wire: no value to judge
+          let allowed = Object.entries(params).every(
+            ([name, text]) =>
+              typedText(
+                op.pathParams.find((p) => p.name === name)?.schema as ContractSchema,
+                text as string,
+              ) !== undefined,
+          );
+          const seen = new Map<string, number>();
+          for (const [p, text] of pairs) {
+            seen.set(p.name, (seen.get(p.name) ?? 0) + 1);
+            const item =
+              p.schema.type === 'array' ? (p.schema.items as ContractSchema) : (p.schema as ContractSchema);
+            if (typedText(item, text) === undefined) allowed = false;
+          }
+          for (const p of op.queryParams)
+            if (p.schema.type !== 'array' && (seen.get(p.name) ?? 0) > 1) allowed = false;
+          let body: string | undefined;
+          if (tree !== undefined) {
+            const read = bodyValue(tree);
+            if (read === undefined) return; // duplicate or prototype keys: the schema says nothing
+            if (!read.canonical || !schemaAllows(op.body as ContractSchema, read.value)) allowed = false;
+            body = serialize(tree);
+            if (Buffer.byteLength(body) > 64 * 1024) return; // the size cap is fuzzed with the bodies
+          }
+          const query = pairs.map(([p, t]) => `${p.name}=${pctEncode(t)}`).join('&');
+          const path = `${op.path.replace(/\{(\w+)\}/g, (_m, name: string) => pctEncode(String(params[name])))}${query ? `?${query}` : ''}`;
+          const what = `${op.method} ${path} ${body ?? ''}`.slice(0, 400);
+          if (Object.values(params).some((t) => t === '')) return; // another route, or none
+          const res = await exchange(
+            op,
+            {
+              method: op.method,
+              path,
+              ...(body === undefined ? {} : { body, headers: { 'content-type': 'application/json' } }),
+            },
+            what,
+          );
+          const problem = String(res.headers['content-type'] ?? '').startsWith('application/problem+json');
+          // A batch answers 409 with its outcomes (JSON, not a problem): semantic by construction.
+          const code = problem ? res.json<{ code: string }>().code : undefined;
+          if (allowed) {
+            valid++;
+            assert.ok(
+              res.status < 300 ||
+                (res.status !== 400 && code === undefined) ||
+                (code !== undefined && !FORM_CODES.has(code)),
+              `allowed by the document, yet refused for its form: ${what} → ${res.status} ${res.text.slice(0, 300)}`,
+            );
+          } else {
+            invalid++;
+            assert.equal(
+              res.status,
+              400,
+              `forbidden by the document, yet ${res.status}: ${what} → ${res.text.slice(0, 300)}`,
+            );
+          }
+        },
+      ),
+      { seed: 0x0f66, numRuns: 1500, includeErrorInReport: true },
+    );
+    console.log(`# contract: ${valid} allowed requests accepted, ${invalid} forbidden ones refused`);
+    assert.ok(
+      valid > 200 && invalid > 200,
+      `both directions exercised: ${valid} allowed, ${invalid} forbidden`,
     );
   });
 
@@ -542,17 +662,18 @@ describe('irqkitd answers fuzzed requests to every documented operation (real da
     );
     assert.equal(r.status, 409, r.text.slice(0, 300));
 
-    // CPUs beyond the machine and beyond 4096: refused, never written.
+    // CPUs beyond the machine and beyond 4096: above the maximum the document states (the
+    // machine's highest CPU), so refused by the schema check, never written.
     for (const cpu of [8, 4095, 4096, 4097, 65535]) {
       r = await send(put, putPath, JSON.stringify({ cpu }), `cpu ${cpu}`);
-      assert.deepEqual([r.status, code(r)], [400, 'IRQ_ERR_UNKNOWN_CPU'], `cpu ${cpu}`);
+      assert.deepEqual([r.status, code(r)], [400, 'IRQ_ERR_USAGE'], `cpu ${cpu}`);
       r = await send(
         batch,
         '/api/v1/affinity',
         items(1, () => movable, cpu),
         `batch cpu ${cpu}`,
       );
-      assert.equal(r.status, 409, `batch cpu ${cpu}: ${r.text.slice(0, 200)}`);
+      assert.deepEqual([r.status, code(r)], [400, 'IRQ_ERR_USAGE'], `batch cpu ${cpu}`);
     }
     for (const cpu of ['65536', '4294967296', '-1', '-0.5', '1e400']) {
       r = await send(put, putPath, `{"cpu":${cpu}}`, `cpu ${cpu}`);

@@ -210,8 +210,10 @@ export interface FuzzContext {
   retention: string;
 }
 
-const DURATION_GOOD = ['100ms', '500ms', '1s', '2s', '1', '1.5s', ' 1s ', '0.5', '200 ms'];
+const DURATION_GOOD = ['100ms', '500ms', '1s', '2s', '1', '1.5s', '0.5', '3s', '3000ms'];
 const DURATION_BAD = [
+  ' 1s ',
+  '200 ms',
   '0',
   '0ms',
   '-1s',
@@ -232,7 +234,7 @@ const DURATION_BAD = [
   '4s', // just beyond a 3 s retention
   'x'.repeat(17),
 ];
-const CPULIST_GOOD = ['0', '0-3', '0,2,4', '0-7', '1-4', '0-4:2/1', '6,7'];
+const CPULIST_GOOD = ['0', '0-3', '0,2,4', '0-7', '1-4', '0-4:1/2', '6,7', '0-7:2/4'];
 const CPULIST_BAD = [
   '-1',
   '5', // offline on the fuzz machine
@@ -254,10 +256,24 @@ const CPULIST_BAD = [
   '0,'.repeat(2000),
   'all',
 ];
-const BOOL_GOOD = ['true', 'false', '1', '0'];
-const BOOL_BAD = ['TRUE', 'yes', '', '2', 'true\u0000', 'null'];
-const NUMBER_GOOD = ['0', '5', '100', '2.5', '0.0'];
-const NUMBER_BAD = ['-1', '101', 'NaN', '1e400', '0x10', 'Infinity', '-0.0000001', '1,5', ''];
+const BOOL_GOOD = ['true', 'false'];
+const BOOL_BAD = ['TRUE', 'yes', '', '2', 'true\u0000', 'null', '1', '0'];
+const NUMBER_GOOD = ['0', '5', '100', '2.5', '0.25'];
+const NUMBER_BAD = [
+  '-1',
+  '101',
+  'NaN',
+  '1e400',
+  '0x10',
+  'Infinity',
+  '-0.0000001',
+  '1,5',
+  '',
+  '0.0',
+  '-0',
+  '1.0',
+  '1e-400',
+];
 
 function isDuration(s: JsonSchema): boolean {
   return typeof s.pattern === 'string' && s.pattern.includes('ms|s|m|h');
@@ -280,6 +296,9 @@ export function textFor(name: string, schema: JsonSchema, ctx: FuzzContext): fc.
   if (isDuration(schema)) return pick(DURATION_GOOD, DURATION_BAD);
   if (isCpuList(schema)) return pick(CPULIST_GOOD, CPULIST_BAD);
   if (schema.type === 'boolean') return pick(BOOL_GOOD, BOOL_BAD);
+  if (schema.type === 'integer' && name !== 'irq') {
+    return pick(['0', '1', '3', '10'], ['-1', '-0', '1.0', '1e2', 'x', '9007199254740993']);
+  }
   if (schema.type === 'number') return pick(NUMBER_GOOD, NUMBER_BAD);
   if (schema.type === 'integer' || name === 'irq') {
     return pick(ctx.irqs, ['9999', '0', '1048575', '1048576', '-1', '4294967296', '1.5', 'abc']);
@@ -569,5 +588,163 @@ export class Tally {
         const parts = [...m].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}: ${v}`);
         return `${what}: ${n} (${parts.join(', ')})`;
       });
+  }
+}
+
+// --- the document as a contract: what it allows must be accepted, what it forbids refused -------
+
+/** The document's JSON Schema keywords that the daemon's schemas use. */
+export interface ContractSchema extends JsonSchema {
+  minLength?: number;
+  uniqueItems?: boolean;
+  additionalProperties?: boolean;
+  allOf?: ContractSchema[];
+  'x-irqkit-limit'?: string;
+  'x-maximum-ms'?: number;
+  'x-maximum-cpu'?: number;
+}
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** The document's cpulist rules: syntax by pattern; ranges ascending, USED <= GROUP, GROUP > 0, CPUs up to the maximum. */
+function cpulistAllowed(text: string, max: number | undefined): boolean {
+  for (const region of text.split(',')) {
+    const m = /^(\d+)(?:-(\d+)(?::(\d+)\/(\d+))?)?$/.exec(region);
+    if (!m) return false;
+    const first = Number(m[1]);
+    const last = m[2] === undefined ? first : Number(m[2]);
+    if (first > last) return false;
+    if (m[3] !== undefined && (Number(m[4]) === 0 || Number(m[3]) > Number(m[4]))) return false;
+    if (max !== undefined && last > max) return false;
+  }
+  return true;
+}
+
+/** Whether `value` is allowed by `schema` as the document states it (standard keywords and the x- limits). */
+export function schemaAllows(schema: ContractSchema, value: unknown): boolean {
+  if (schema.anyOf && !schema.anyOf.some((m) => schemaAllows(m, value))) return false;
+  if (schema.allOf && !schema.allOf.every((m) => schemaAllows(m, value))) return false;
+  if (schema.const !== undefined && value !== schema.const) return false;
+  switch (schema.type) {
+    case 'integer':
+      if (typeof value !== 'number' || !Number.isInteger(value)) return false;
+      break;
+    case 'number':
+      if (typeof value !== 'number' || !Number.isFinite(value)) return false;
+      break;
+    case 'string':
+      if (typeof value !== 'string') return false;
+      break;
+    case 'boolean':
+      if (typeof value !== 'boolean') return false;
+      break;
+    case 'array':
+      if (!Array.isArray(value)) return false;
+      break;
+    case 'object':
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+      break;
+  }
+  if (typeof value === 'number') {
+    if (schema.minimum !== undefined && value < schema.minimum) return false;
+    if (schema.maximum !== undefined && value > schema.maximum) return false;
+  }
+  if (typeof value === 'string') {
+    const length = [...value].length;
+    if (schema.maxLength !== undefined && length > schema.maxLength) return false;
+    if (schema.minLength !== undefined && length < schema.minLength) return false;
+    if (schema.pattern !== undefined && !new RegExp(schema.pattern, 'u').test(value)) return false;
+    if (schema['x-maximum-ms'] !== undefined) {
+      const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value);
+      if (m && Number(m[1]) * (UNIT_MS[m[2] ?? 's'] ?? 1) > schema['x-maximum-ms']) return false;
+    }
+    if (schema['x-irqkit-limit'] === 'cpulist' && !cpulistAllowed(value, schema['x-maximum-cpu']))
+      return false;
+  }
+  if (Array.isArray(value)) {
+    if (schema.minItems !== undefined && value.length < schema.minItems) return false;
+    if (schema.maxItems !== undefined && value.length > schema.maxItems) return false;
+    if (schema.uniqueItems && new Set(value.map((v) => JSON.stringify(v))).size !== value.length)
+      return false;
+    if (schema.items && !value.every((v) => schemaAllows(schema.items as ContractSchema, v))) return false;
+  }
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    const obj = value as Record<string, unknown>;
+    const props = (schema.properties ?? {}) as Record<string, ContractSchema>;
+    for (const r of schema.required ?? []) if (!Object.hasOwn(obj, r)) return false;
+    for (const [k, v] of Object.entries(obj)) {
+      const sub = props[k];
+      if (sub === undefined) {
+        if (schema.additionalProperties === false) return false;
+      } else if (!schemaAllows(sub, v)) return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * A query or path value as the document types it, or `undefined` when the text is no value of
+ * that type: integers as decimal digits (no minus zero), numbers as canonical JSON numbers,
+ * booleans as true/false.
+ */
+export function typedText(schema: ContractSchema, text: string): unknown {
+  const members = schema.anyOf ?? [schema];
+  for (const m of members) {
+    const type = m.const !== undefined ? typeof m.const : m.type;
+    let v: unknown;
+    if (type === 'integer') v = /^-?\d{1,15}$/.test(text) && !/^-0+$/.test(text) ? Number(text) : undefined;
+    else if (type === 'number') v = isCanonicalJsonNumber(text) ? Number(text) : undefined;
+    else if (type === 'boolean') v = text === 'true' ? true : text === 'false' ? false : undefined;
+    else v = text;
+    if (v !== undefined && schemaAllows(m, v)) return v;
+  }
+  return undefined;
+}
+
+function isCanonicalJsonNumber(text: string): boolean {
+  if (!/^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/.test(text)) return false;
+  const n = Number(text);
+  if (!Number.isFinite(n) || Object.is(n, -0)) return false;
+  return Number.isInteger(n) ? /^-?(0|[1-9]\d*)$/.test(text) : true;
+}
+
+/**
+ * The body as the document reads it: undefined when the text is not plain JSON the document can
+ * judge (duplicate or prototype keys: the schema has nothing to say about them), else
+ * `{ value, canonical }` where canonical is false for numbers like -0, 1.0 or 1e400.
+ */
+export function bodyValue(tree: Json): { value: unknown; canonical: boolean } | undefined {
+  let canonical = true;
+  const walk = (j: Json): unknown => {
+    switch (j.t) {
+      case 'obj': {
+        const keys = j.entries.map(([k]) => k);
+        if (new Set(keys).size !== keys.length || keys.some((k) => PROTO_KEYS.includes(k)))
+          throw new Error('ambiguous');
+        return Object.fromEntries(j.entries.map(([k, v]) => [k, walk(v)]));
+      }
+      case 'arr':
+        return j.items.map(walk);
+      case 'lit': {
+        if (!isCanonicalJsonNumber(j.text)) canonical = false;
+        const n = Number(j.text);
+        return Number.isFinite(n) ? n : null;
+      }
+      case 'val':
+        if (typeof j.value === 'number' && !isCanonicalJsonNumber(JSON.stringify(j.value))) canonical = false;
+        if (
+          typeof j.value === 'string' &&
+          /[\ud800-\udfff]/.test(j.value.replace(/[\ud800-\udbff][\udc00-\udfff]/g, ''))
+        ) {
+          throw new Error('ambiguous'); // a lone surrogate is not valid UTF-8 on the wire
+        }
+        return j.value;
+    }
+  };
+  try {
+    const value = walk(tree);
+    return { value, canonical };
+  } catch {
+    return undefined;
   }
 }

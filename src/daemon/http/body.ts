@@ -3,6 +3,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { IrqkitError } from '../../core/errors.ts';
+import { scanJson } from './json-scan.ts';
 
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
 
@@ -81,6 +82,8 @@ export function parseJsonBody(buf: Buffer): unknown {
   } catch {
     throw new IrqkitError('IRQ_ERR_USAGE', 'the request body is not valid UTF-8');
   }
+  const refused = scanJson(text);
+  if (refused !== null) throw new IrqkitError('IRQ_ERR_USAGE', `the request body is refused: ${refused}`);
   try {
     return JSON.parse(text, (_key, value: unknown) => {
       if (typeof value === 'number' && Number.isInteger(value) && !Number.isSafeInteger(value)) {

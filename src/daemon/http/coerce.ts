@@ -6,6 +6,7 @@
  */
 import type { TSchema } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { isCanonicalNumber } from './json-scan.ts';
 
 export type Coercer = (raw: string) => unknown;
 
@@ -20,6 +21,8 @@ interface SchemaShape {
 
 const INTEGER = /^-?\d{1,16}$/;
 const DECIMAL = /^-?\d{1,30}(\.\d{1,30})?([eE][+-]?\d{1,3})?$/;
+/** Minus zero is passed on as text for the schema check to refuse ('-0' is not IRQ 0). */
+const MINUS_ZERO = /^-0+$/;
 
 export function coercerFor(schema: unknown): Coercer {
   const s = (schema ?? {}) as SchemaShape;
@@ -46,7 +49,8 @@ export function coercerFor(schema: unknown): Coercer {
   switch (type) {
     case 'integer':
       return (raw) => {
-        if (!/^-?\d+$/.test(raw)) return raw;
+        // Leading zeros name the same number ('024' is IRQ 24, decimal digits only).
+        if (!/^-?\d+$/.test(raw) || MINUS_ZERO.test(raw)) return raw;
         const n = Number(raw);
         if (!INTEGER.test(raw) || !Number.isSafeInteger(n)) {
           throw new CoerceError(`Expected an integer of at most ${Number.MAX_SAFE_INTEGER}`);
@@ -55,12 +59,13 @@ export function coercerFor(schema: unknown): Coercer {
       };
     case 'number':
       return (raw) => {
-        if (!DECIMAL.test(raw)) return raw;
-        const n = Number(raw);
-        return Number.isFinite(n) ? n : raw;
+        // The same rule as for bodies (json-scan.ts): '-0', '1.0', '1e-400' stay text and are refused.
+        if (!DECIMAL.test(raw) || !/^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/.test(raw)) return raw;
+        return isCanonicalNumber(raw) ? Number(raw) : raw;
       };
     case 'boolean':
-      return (raw) => (raw === 'true' || raw === '1' ? true : raw === 'false' || raw === '0' ? false : raw);
+      // Only what the document's boolean allows: '1'/'0' would be values the schema does not list.
+      return (raw) => (raw === 'true' ? true : raw === 'false' ? false : raw);
     default:
       return (raw) => raw;
   }

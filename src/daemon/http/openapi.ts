@@ -6,17 +6,26 @@ import { Problem } from '../../api/problem.ts';
 import type { OpenApiDoc, OpenApiOperation } from '../../api/schemas.ts';
 import { ERROR_CODES, type ErrorCode } from '../../core/errors.ts';
 import { PROBLEM_CONTENT_TYPE, statusTitle } from './problem.ts';
-import { isMutating, MUTATING_METHODS, openApiPath, parsePattern, type RouteSpec } from './route.ts';
+import { isMutating, openApiPath, parsePattern, type RouteSpec } from './route.ts';
 import { objectProperties } from './router.ts';
 
 export type ApiInfo = OpenApiDoc['info'];
 
 type Json = Record<string, unknown>;
 
-/** Errors any route can answer with, whatever it does. */
+/**
+ * Errors any route can answer with, whatever it does: the checks in server.ts run before a route
+ * is known to take a body, so a GET with a body meets the same 413/415 as a PUT, another method on
+ * the path gets 405 and an unknown Expect 417.
+ */
 const COMMON_ERRORS: readonly ErrorCode[] = [
   'IRQ_ERR_USAGE',
   'IRQ_ERR_HOST',
+  'IRQ_ERR_CROSS_SITE',
+  'IRQ_ERR_METHOD',
+  'IRQ_ERR_MEDIA_TYPE',
+  'IRQ_ERR_BODY_TOO_LARGE',
+  'IRQ_ERR_EXPECTATION',
   'IRQ_ERR_INTERNAL',
   'IRQ_ERR_UNAVAILABLE',
 ];
@@ -27,6 +36,8 @@ export function buildOpenApi(routes: readonly RouteSpec[], info: ApiInfo): OpenA
     const path = openApiPath(route.path);
     const item = paths[path] ?? {};
     item[route.method.toLowerCase()] = operation(route);
+    // The router answers HEAD for every GET (router.ts): the same operation without a body.
+    if (route.method === 'GET') item.head = headOperation(operation(route));
     paths[path] = item;
   }
   const tags = [...new Set(routes.flatMap((r) => r.tags ?? []))].sort().map((name) => ({ name }));
@@ -57,6 +68,20 @@ function operation(route: RouteSpec): OpenApiOperation {
     ...(route.body !== undefined
       ? { requestBody: { required: true, content: { 'application/json': { schema: plain(route.body) } } } }
       : {}),
+    responses,
+  };
+}
+
+function headOperation(get: OpenApiOperation): OpenApiOperation {
+  const responses: OpenApiOperation['responses'] = {};
+  for (const [status, r] of Object.entries(get.responses)) {
+    const { content: _content, ...rest } = r as Json;
+    responses[status] = rest;
+  }
+  return {
+    ...get,
+    operationId: `${get.operationId}Head`,
+    summary: `${get.summary} (headers only)`,
     responses,
   };
 }
@@ -99,8 +124,6 @@ function success(status: number, schema: unknown, produces: readonly string[]): 
 export function documentedErrors(route: RouteSpec): Set<ErrorCode> {
   const codes = new Set<ErrorCode>(COMMON_ERRORS);
   if (isMutating(route)) codes.add('IRQ_ERR_READ_ONLY');
-  if (MUTATING_METHODS.has(route.method) || route.body !== undefined) codes.add('IRQ_ERR_MEDIA_TYPE');
-  if (route.body !== undefined) codes.add('IRQ_ERR_BODY_TOO_LARGE');
   for (const c of route.errors ?? []) codes.add(c);
   return codes;
 }

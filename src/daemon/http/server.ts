@@ -1,8 +1,8 @@
 /**
  * The API server: node:http plus the route table, with the defences a root daemon that writes
  * kernel settings needs even on loopback. Every check runs before the body is read and before a
- * handler sees anything, in this order: target syntax, Host (DNS rebinding), route, read-only,
- * content type (cross-site requests), body size, schema.
+ * handler sees anything, in this order: target syntax, Host (DNS rebinding), cross-site browser
+ * requests (Sec-Fetch-Site, Origin), route, read-only, content type, body size, schema.
  *
  * No CORS headers are ever sent: a page on another origin must not be able to read or drive this
  * API, and an OPTIONS preflight just gets 404/405 like any other unknown method.
@@ -20,6 +20,7 @@ import { IrqkitError } from '../../core/errors.ts';
 import { allowedHostsFor, type ListenTarget } from '../listen.ts';
 import { DEFAULT_BODY_LIMIT, hasBody, isJsonContentType, parseJsonBody, readBody } from './body.ts';
 import { ConnectionTracker } from './connections.ts';
+import { checkCrossSite } from './cross-site.ts';
 import { checkHost } from './host-check.ts';
 import { documentedErrors } from './openapi.ts';
 import { problemBody } from './problem.ts';
@@ -110,13 +111,17 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   const connections = new ConnectionTracker(server);
 
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     handle(req, res).catch((e: unknown) => {
       // Only a bug in this file gets here; the request is lost but the daemon lives.
       log({ level: 'error', msg: 'request handling failed', error: describeError(e) });
       req.socket.destroy();
     });
-  });
+  };
+  server.on('request', onRequest);
+  // Without a listener node answers an unknown Expect with a bare 417; with it, handle() answers
+  // with a problem document like every other refusal.
+  server.on('checkExpectation', onRequest);
 
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     log({ level: 'warn', msg: 'malformed request', error: err.code ?? err.message });
@@ -150,6 +155,17 @@ export function createApiServer(options: ApiServerOptions): ApiServer {
       if (connections.closing) throw new IrqkitError('IRQ_ERR_UNAVAILABLE', 'the daemon is shutting down');
       const target = parseRequestTarget(req.url ?? '');
       checkHost(req, target, allowed);
+      checkCrossSite(req, req.headers.host ?? '');
+      const expect = req.headers.expect;
+      if (expect !== undefined && expect.trim().toLowerCase() !== '100-continue') {
+        throw new IrqkitError(
+          'IRQ_ERR_EXPECTATION',
+          'the only expectation this server meets is 100-continue',
+          {
+            expect: expect.slice(0, 100),
+          },
+        );
+      }
       const match = router.match(req.method ?? '', target.segments);
       if (match.kind === 'not-found') {
         throw new IrqkitError('IRQ_ERR_NOT_FOUND', `no such endpoint: ${target.rawPath.slice(0, 200)}`);

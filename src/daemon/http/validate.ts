@@ -184,7 +184,26 @@ function collect(check: TypeCheck<TSchema>, value: unknown, prefix: string, issu
   if (check.Check(value)) return;
   for (const e of check.Errors(value)) {
     if (issues.length >= MAX_ISSUES) return;
-    issues.push({ path: `${prefix}${e.path}`, message: e.message });
+    // A pattern says nothing to a person; a marked schema (durations, cpulists) says what it wants.
+    const s = e.schema as { 'x-irqkit-limit'?: unknown; description?: unknown; maximum?: unknown };
+    let plain = e.message;
+    if (
+      s['x-irqkit-limit'] !== undefined &&
+      typeof s.description === 'string' &&
+      typeof e.value === 'string'
+    ) {
+      plain = `Expected ${s.description.charAt(0).toLowerCase()}${s.description.slice(1)}`;
+    } else if (
+      s['x-irqkit-limit'] === 'cpu' &&
+      typeof e.value === 'number' &&
+      typeof s.maximum === 'number' &&
+      Number.isInteger(e.value) &&
+      e.value > s.maximum
+    ) {
+      // The maximum is this machine's highest CPU (api-limits.ts): say so in the user's terms.
+      plain = `CPU ${e.value} does not exist on this machine (the highest is CPU ${s.maximum})`;
+    }
+    issues.push({ path: `${prefix}${e.path}`, message: plain });
   }
 }
 
