@@ -35,13 +35,6 @@ export const Cpu = Type.Integer({
 /** Positive (a non-zero digit somewhere), no blanks, at most 9 digits either side of the point. */
 const DURATION_PATTERN = '^(?=[0-9.]*[1-9])\\d{1,9}(\\.\\d{1,9})?(ms|s|m|h)?$';
 
-const Duration = Type.String({
-  pattern: DURATION_PATTERN,
-  maxLength: 16,
-  description: 'A positive duration: 500ms, 5s, 1m, 15m (a bare number is seconds)',
-  'x-irqkit-limit': 'duration',
-});
-
 /** A window: the same syntax, at most the history the daemon keeps (`x-maximum-ms`, set at run time). */
 const WindowDuration = Type.String({
   pattern: DURATION_PATTERN,
@@ -111,6 +104,8 @@ const TimeLimit = Type.String({
   maxLength: 16,
   description: `The planner's search effort, a duration as for window, at most ${MAX_PLAN_TIME_LIMIT_MS / 1000}s (400 IRQ_ERR_USAGE above it). Default: 250ms, growing with the IRQ count up to 1s. Plans run one at a time: another plan request meanwhile gets 429 IRQ_ERR_BUSY with Retry-After`,
   'x-maximum-ms': MAX_PLAN_TIME_LIMIT_MS,
+  // A pattern miss is told with the description, not the regex.
+  'x-irqkit-limit': 'duration',
 });
 
 export const PlanQuery = Type.Object({
