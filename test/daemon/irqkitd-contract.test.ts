@@ -42,6 +42,10 @@ describe('irqkitd answers within its API contract (real route table, every answe
     const key = `${method} ${template}`;
     assert.equal(r.status, expect, `${key}${o.query ? `?${o.query}` : ''}: ${r.text.slice(0, 500)}`);
     seen.set(key, (seen.get(key) ?? new Set()).add(r.status));
+    if (method === 'HEAD') {
+      assert.equal(r.text, '', `${key}: HEAD answers without a body`);
+      return undefined;
+    }
     return /json/.test(String(r.headers['content-type'])) ? r.json() : r.text;
   }
 
@@ -71,6 +75,17 @@ describe('irqkitd answers within its API contract (real route table, every answe
     await call('GET', '/api/v1/plan', 400, { query: 'window=1s&confidence=-1' });
     await call('GET', '/api/v1/plan', 400, { query: 'window=1s&cpus=99' });
     await call('GET', '/api/v1/pins', 200);
+  });
+
+  it('answers HEAD on every read route the document lists, as GET would but without a body', async () => {
+    const heads = Object.entries(doc.paths).filter(([, item]) => 'head' in item);
+    assert.ok(heads.length > 0, 'the document lists HEAD operations');
+    for (const [template] of heads) {
+      await call('HEAD', template, template.includes('{irq}') ? 404 : 200, {
+        params: { irq: '9999' },
+        ...(/distribution|cpus|plan/.test(template) ? { query: 'window=1s' } : {}),
+      });
+    }
   });
 
   it('answers every write route within its schema, failures included', async () => {
