@@ -5,7 +5,7 @@
  */
 import type { SamplerHealth } from '../api/schemas.ts';
 import { IrqkitError } from '../core/errors.ts';
-import { DeltaHistory, sparseInterval, type WindowOptions, type WindowSnapshot } from '../core/history.ts';
+import { DeltaHistory, type WindowOptions, type WindowSnapshot } from '../core/history.ts';
 import { parseInterrupts } from '../core/parse-interrupts.ts';
 import { type Delta, diffSnapshots } from '../core/rates.ts';
 import type { Snapshot } from '../core/snapshot.ts';
@@ -113,7 +113,7 @@ export class Sampler {
       return;
     }
     if (prev && delta !== undefined) {
-      this.history.add(sparseInterval(prev.at, at, delta), snapshot);
+      this.history.addDelta(prev.at, at, delta, snapshot);
       this.options.onDelta?.(delta);
     }
     this.latest = { at, snapshot, text };
