@@ -12,6 +12,22 @@ import { type Delta, diffSnapshots } from '../../src/core/rates.ts';
 import { type InterruptRow, rowKey, type Snapshot } from '../../src/core/snapshot.ts';
 import { addSquare } from '../../src/core/window-noise.ts';
 
+interface RefSum {
+  counts: number[];
+  global: number;
+  squares: number;
+  perCpu: boolean;
+}
+
+interface ReferenceWindow {
+  start: number;
+  intervals: number;
+  wraps: number;
+  counts: Map<string, RefSum>;
+  squares: Map<string, number>;
+  cpuSquares: number[] | null;
+}
+
 interface Stored {
   start: number;
   end: number;
@@ -22,7 +38,10 @@ interface Stored {
 class ReferenceHistory {
   intervals: Stored[] = [];
   rowsByKey = new Map<string, InterruptRow>();
-  constructor(private readonly retentionMs: number) {}
+  private readonly retentionMs: number;
+  constructor(retentionMs: number) {
+    this.retentionMs = retentionMs;
+  }
 
   add(s: Stored, current: Snapshot): void {
     this.intervals.push(s);
@@ -30,7 +49,7 @@ class ReferenceHistory {
     this.intervals = this.intervals.filter((iv) => iv.start >= s.end - this.retentionMs);
   }
 
-  window(ms: number, current: Snapshot, pick?: (row: InterruptRow) => boolean) {
+  window(ms: number, current: Snapshot, pick?: (row: InterruptRow) => boolean): ReferenceWindow | undefined {
     const last = this.intervals[this.intervals.length - 1];
     if (!last) return undefined;
     const typical = last.end - last.start;
@@ -38,7 +57,7 @@ class ReferenceHistory {
     if (used.length === 0) used.push(last);
     const start = (used[0] as Stored).start;
     const cpus = current.cpus;
-    const sums = new Map<string, { counts: number[]; global: number; squares: number; perCpu: boolean }>();
+    const sums = new Map<string, RefSum>();
     const cpuSquares = pick ? new Array<number>(cpus.length).fill(0) : null;
     let wraps = 0;
     for (const iv of used) {
