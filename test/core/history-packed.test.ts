@@ -195,8 +195,8 @@ describe('DeltaHistory (packed) answers as a history that keeps every delta whol
             for (const [key, sq] of want.squares) assert.equal(got.noise.rowSquares.get(key), sq, key);
             assert.deepEqual(got.noise.cpuSquares ? [...got.noise.cpuSquares] : null, want.cpuSquares);
             for (const r of got.snapshot.rows) {
-              const acc = want.counts.get(rowKey(r));
-              const expected =
+              const acc: RefSum | undefined = want.counts.get(rowKey(r));
+              const expected: number[] =
                 r.counts.length === prev.cpus.length
                   ? (acc?.counts ?? prev.cpus.map(() => 0))
                   : [acc?.global ?? 0];
