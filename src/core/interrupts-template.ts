@@ -126,37 +126,47 @@ export class InterruptsTemplate {
   /** The snapshot of `bytes[0..length)` when it is laid out as the template's read, else null. */
   parse(bytes: Uint8Array, length: number): Snapshot | null {
     if ((length > 0 && bytes[length - 1] === NL) !== this.endsWithNewline) return null;
-    let p = 0;
-    const lineEnd = (from: number): number => {
-      let e = from;
-      while (e < length && bytes[e] !== NL) e++;
-      return e;
-    };
-    let end = lineEnd(p);
-    if (!same(bytes, p, end, this.header)) return null;
-    p = end + 1;
-    const rows: InterruptRow[] = new Array(this.rows.length);
-    for (let r = 0; r < this.rows.length; r++) {
-      if (p > length) return null;
-      const t = this.rows[r] as TemplateRow;
-      end = lineEnd(p);
-      const afterHead = p + t.head.length;
-      if (afterHead > end || !same(bytes, p, afterHead, t.head)) return null;
+    const header = this.header;
+    if (length < header.length || !same(bytes, 0, header.length, header)) return null;
+    let p = header.length;
+    if (p < length && bytes[p] !== NL) return null;
+    p++;
+    const template = this.rows;
+    const rows: InterruptRow[] = [];
+    for (let r = 0; r < template.length; r++) {
+      const t = template[r] as TemplateRow;
+      const head = t.head;
+      if (p + head.length > length || !same(bytes, p, p + head.length, head)) return null;
+      p += head.length;
+      // The counts: exactly as many all-digit tokens as the template's row has, each ended by a
+      // blank, the end of the line or the end of the text.
       const width = t.row.counts.length;
-      const counts = new Array<number>(width);
-      const countsEnd = scanCounts(bytes, afterHead, end, counts, width);
-      if (countsEnd < 0) return null;
-      let t0 = countsEnd;
-      while (t0 < end && isBlank(bytes[t0] as number)) t0++;
-      let t1 = end;
-      while (t1 > t0 && isBlank(bytes[t1 - 1] as number)) t1--;
-      if (!same(bytes, t0, t1, t.tail)) return null;
-      // Stray bytes (a control character) anywhere would have to be checked; only blanks and
-      // digits were read between head and tail, and the head and tail matched byte for byte.
+      const counts: number[] = [];
       let total = 0;
-      for (let k = 0; k < width; k++) total += counts[k] as number;
-      rows[r] = { ...t.row, counts, total };
-      p = end + 1;
+      for (let k = 0; k < width; k++) {
+        let c = bytes[p] as number;
+        while ((c === SPACE || c === TAB) && p < length) c = bytes[++p] as number;
+        const start = p;
+        let v = 0;
+        while (c >= 48 && c <= 57 && p < length) {
+          v = v * 10 + (c - 48);
+          c = bytes[++p] as number;
+        }
+        if (p === start || p - start > 15) return null;
+        if (p < length && c !== SPACE && c !== TAB && c !== NL) return null;
+        counts.push(v);
+        total += v;
+      }
+      while (p < length && (bytes[p] === SPACE || bytes[p] === TAB)) p++;
+      const tail = t.tail;
+      if (tail.length > 0) {
+        if (p + tail.length > length || !same(bytes, p, p + tail.length, tail)) return null;
+        p += tail.length;
+        while (p < length && (bytes[p] === SPACE || bytes[p] === TAB)) p++;
+      }
+      if (p < length && bytes[p] !== NL) return null;
+      p++;
+      rows.push({ ...t.row, counts, total });
     }
     // Nothing may follow the last row (the final newline was checked above).
     if (p < length) return null;
