@@ -79,70 +79,76 @@ export function sparseInterval(
   keys: RowKeys = new RowKeys(),
   previousCpus?: readonly number[],
 ): Interval {
-  let moving = 0;
-  let pairs = 0;
-  let globals = 0;
-  let wide = false;
-  for (const r of delta.rows) {
-    if (r.total === 0) continue;
-    moving++;
-    if (r.global) {
-      globals++;
-      continue;
-    }
-    for (const v of r.perCpu) {
-      if (v !== 0) {
-        pairs++;
-        if (!(v >= 0 && v <= 0xffffffff && Number.isInteger(v))) wide = true;
-      }
-    }
-  }
-  const rows = new Uint32Array(moving);
-  const offsets = new Uint32Array(moving + 1);
-  const cpuIndex = delta.cpus.length <= 0x10000 ? new Uint16Array(pairs) : new Uint32Array(pairs);
-  const counts = wide ? new Float64Array(pairs) : new Uint32Array(pairs);
-  const globalAt = globals > 0 ? new Uint32Array(globals) : EMPTY_U32;
-  const globalCounts = globals > 0 ? new Float64Array(globals) : EMPTY_F64;
-  let r = 0;
+  // One pass into reused scratch arrays (grown to the largest interval so far plus a row),
+  // then copies of the used part.
+  const width = delta.cpus.length;
+  const rowIds: number[] = [];
+  const offsetList: number[] = [0];
+  const globalList: number[] = [];
+  const globalValues: number[] = [];
   let k = 0;
-  let g = 0;
+  let wide = false;
   for (const row of delta.rows) {
     if (row.total === 0) continue;
-    rows[r] = keys.id(row.key);
+    const r = rowIds.length;
+    rowIds.push(keys.id(row.key));
     if (row.global) {
-      globalAt[g] = r;
-      globalCounts[g] = row.total;
-      g++;
+      globalList.push(r);
+      globalValues.push(row.total);
     } else {
       const perCpu = row.perCpu;
+      scratch.ensure(k, k + perCpu.length);
+      const scratchIndex = scratch.index;
+      const scratchCounts = scratch.counts;
       for (let pos = 0; pos < perCpu.length; pos++) {
         const v = perCpu[pos] as number;
         if (v !== 0) {
-          cpuIndex[k] = pos;
-          counts[k] = v;
+          scratchIndex[k] = pos;
+          scratchCounts[k] = v;
+          if (!(v > 0 && v <= 0xffffffff && v === Math.floor(v))) wide = true;
           k++;
         }
       }
     }
-    r++;
-    offsets[r] = k;
+    offsetList.push(k);
   }
+  const cpuIndex = width <= 0x10000 ? new Uint16Array(k) : new Uint32Array(k);
+  cpuIndex.set(scratch.index.subarray(0, k));
+  const counts = wide ? new Float64Array(k) : new Uint32Array(k);
+  counts.set(scratch.counts.subarray(0, k));
   const cpus =
     previousCpus !== undefined && sameCpus(previousCpus, delta.cpus) ? previousCpus : delta.cpus.slice();
   return {
     start,
     end,
     cpus,
-    rows,
-    offsets,
+    rows: Uint32Array.from(rowIds),
+    offsets: Uint32Array.from(offsetList),
     cpuIndex,
     counts,
-    globalAt,
-    globalCounts,
+    globalAt: globalList.length > 0 ? Uint32Array.from(globalList) : EMPTY_U32,
+    globalCounts: globalValues.length > 0 ? Float64Array.from(globalValues) : EMPTY_F64,
     wraps: delta.wraps,
     keys,
   };
 }
+
+/** Scratch space for sparseInterval, reused (the sampler packs one interval at a time). */
+const scratch = {
+  index: new Uint32Array(1024),
+  counts: new Float64Array(1024),
+  /** Room for `need` entries, keeping the first `used`. */
+  ensure(used: number, need: number): void {
+    if (this.index.length >= need) return;
+    const size = Math.max(need, this.index.length * 2);
+    const index = new Uint32Array(size);
+    index.set(this.index.subarray(0, used));
+    const counts = new Float64Array(size);
+    counts.set(this.counts.subarray(0, used));
+    this.index = index;
+    this.counts = counts;
+  },
+};
 
 function sameCpus(a: readonly number[], b: readonly number[]): boolean {
   if (a.length !== b.length) return false;
