@@ -31,6 +31,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { get, vmRss } from './load-machine.ts';
+import { CORPUS_1152 } from './paths.ts';
 import { mb, median, ms, section, table } from './report.ts';
 
 const repo = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
@@ -80,6 +81,29 @@ function buildCurrent(): Build {
     name: `this tree ${commit.slice(0, 9)}${dirty}`,
     commit,
     bundle: join(repo, 'dist', 'irqkitd.cjs'),
+  };
+}
+
+/** `bench/peers/ticker.mjs`: the 1,152-CPU corpus file, every non-zero cell +1 a second. */
+async function startTicker(dir: string): Promise<Sim> {
+  mkdirSync(join(dir, 'proc'), { recursive: true });
+  mkdirSync(join(dir, 'sys'), { recursive: true });
+  const child = spawn(
+    process.execPath,
+    [join(repo, 'bench', 'peers', 'ticker.mjs'), CORPUS_1152, join(dir, 'proc'), '1000'],
+    {
+      stdio: 'ignore',
+    },
+  );
+  const exited = new Promise<void>((res) => child.once('close', () => res()));
+  while (!existsSync(join(dir, 'proc', 'interrupts'))) await sleep(100);
+  return {
+    procRoot: join(dir, 'proc'),
+    sysRoot: join(dir, 'sys'),
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+    },
   };
 }
 
@@ -206,6 +230,36 @@ interface Figures {
   samplesPerSecond: number;
   cpuPerSample: number;
   latency: Record<string, number[]>;
+  /** On the 1,152-CPU corpus file with moving counters. */
+  wide: { rss: number; peak: number; samplesPerSecond: number; cpuPerSample: number };
+}
+
+/** VmHWM (peak RSS) of a process in bytes. */
+function vmHwm(pid: number): number {
+  const m = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
+/** Samples per second and CPU ms per sample of idle daemons over `seconds`. */
+async function pace(
+  daemons: Daemon[],
+  seconds: number,
+): Promise<Array<{ perSecond: number; cpuPerSample: number }>> {
+  const before = await Promise.all(
+    daemons.map(async (d) => ({ h: await health(d), cpu: cpuMs(d.child.pid as number), t: Date.now() })),
+  );
+  await sleep(seconds * 1000);
+  return Promise.all(
+    daemons.map(async (d, i) => {
+      const h = await health(d);
+      const b = before[i] as (typeof before)[number];
+      const samples = h.sampler.samples - b.h.sampler.samples;
+      return {
+        perSecond: samples / ((Date.now() - b.t) / 1000),
+        cpuPerSample: samples > 0 ? (cpuMs(d.child.pid as number) - b.cpu) / samples : Number.NaN,
+      };
+    }),
+  );
 }
 
 const ENDPOINTS = ['/api/v1/irqs', '/api/v1/distribution?window=5s', '/api/v1/plan?window=5s'];
@@ -224,6 +278,7 @@ export async function runDaemonCompare(o: CompareOptions, out: (line: string) =>
       samplesPerSecond: 0,
       cpuPerSample: 0,
       latency: {},
+      wide: { rss: 0, peak: 0, samplesPerSecond: 0, cpuPerSample: 0 },
     });
   try {
     // Fill: 0.3 s intervals, as many as 15 minutes at 1 s holds.
@@ -290,6 +345,23 @@ export async function runDaemonCompare(o: CompareOptions, out: (line: string) =>
     }
     await Promise.all(daemons.map((d) => d.stop()));
     await sim.stop();
+
+    // The 1,152-CPU corpus file, its non-zero cells ticking.
+    sim = await startTicker(join(work, 'ticker'));
+    daemons = await Promise.all(builds.map((b) => startDaemon(b, sim, work, '1s', '15m')));
+    await sleep(8000);
+    for (const [i, p] of (await pace(daemons, o.paceSeconds)).entries()) {
+      const d = daemons[i] as Daemon;
+      const f = figures.get(d.build) as Figures;
+      f.wide = {
+        rss: vmRss(d.child.pid as number) ?? 0,
+        peak: vmHwm(d.child.pid as number),
+        samplesPerSecond: p.perSecond,
+        cpuPerSample: p.cpuPerSample,
+      };
+    }
+    await Promise.all(daemons.map((d) => d.stop()));
+    await sim.stop();
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -305,6 +377,9 @@ export async function runDaemonCompare(o: CompareOptions, out: (line: string) =>
     ['samples/s at --interval 1s', ...cols.map((f) => f.samplesPerSecond.toFixed(3))],
     ['CPU per sample (idle daemon)', ...cols.map((f) => `${ms(f.cpuPerSample)} ms`)],
     ...ENDPOINTS.map((p) => [`${p} median`, ...cols.map((f) => lat(f, p))]),
+    ['1,152-CPU file: RSS (peak)', ...cols.map((f) => `${mb(f.wide.rss)} (${mb(f.wide.peak)})`)],
+    ['1,152-CPU file: samples/s', ...cols.map((f) => f.wide.samplesPerSecond.toFixed(3))],
+    ['1,152-CPU file: CPU per sample', ...cols.map((f) => `${ms(f.wide.cpuPerSample)} ms`)],
   ];
   out(
     table([{ header: 'figure' }, ...builds.map((b) => ({ header: b.name, align: 'right' as const }))], rows),
@@ -313,6 +388,7 @@ export async function runDaemonCompare(o: CompareOptions, out: (line: string) =>
     `  (the machine runs in a process of its own; each daemon reads its tree --read-only. RSS: ${o.fill} intervals\n` +
       '   at --interval 300ms, the count 15 minutes holds at 1 s, both daemons and the machine running at once;\n' +
       `   pace over ${o.paceSeconds} s with both daemons idle at --interval 1s; latency: ${o.requests} requests each,\n` +
-      '   one daemon at a time, the other one sampling)',
+      '   one daemon at a time, the other one sampling; the 1,152-CPU file is test/fixtures/corpus/21-…, rewritten\n' +
+      '   every second by bench/peers/ticker.mjs with each non-zero cell +1, both daemons reading it at once)',
   );
 }
