@@ -45,6 +45,8 @@ export interface CompareOptions {
   /** Seconds of idle pace measurement. */
   paceSeconds: number;
   requests: number;
+  /** Which parts to run (all by default). */
+  phases: ReadonlySet<'fill' | 'pace' | 'wide'>;
 }
 
 interface Build {
@@ -281,87 +283,95 @@ export async function runDaemonCompare(o: CompareOptions, out: (line: string) =>
       wide: { rss: 0, peak: 0, samplesPerSecond: 0, cpuPerSample: 0 },
     });
   try {
-    // Fill: 0.3 s intervals, as many as 15 minutes at 1 s holds.
-    let sim = await startSim(join(work, 'machine-fill'), 300);
-    let daemons = await Promise.all(
-      builds.map((b) => startDaemon(b, sim, work, '300ms', `${Math.ceil((o.fill * 0.3 * 3) / 60)}m`)),
-    );
-    const started = Date.now();
-    const pending = new Set(daemons);
-    while (pending.size > 0 && Date.now() - started < o.fill * 1000) {
-      await sleep(2000);
-      for (const d of [...pending]) {
+    let sim: Sim;
+    let daemons: Daemon[];
+    if (o.phases.has('fill')) {
+      // Fill: 0.3 s intervals, as many as 15 minutes at 1 s holds.
+      sim = await startSim(join(work, 'machine-fill'), 300);
+      daemons = await Promise.all(
+        builds.map((b) => startDaemon(b, sim, work, '300ms', `${Math.ceil((o.fill * 0.3 * 3) / 60)}m`)),
+      );
+      const started = Date.now();
+      const pending = new Set(daemons);
+      while (pending.size > 0 && Date.now() - started < o.fill * 1000) {
+        await sleep(2000);
+        for (const d of [...pending]) {
+          const h = await health(d);
+          if (h.sampler.intervals >= o.fill) {
+            const f = figures.get(d.build) as Figures;
+            f.fillIntervals = h.sampler.intervals;
+            f.fillSeconds = (Date.now() - started) / 1000;
+            f.rss = vmRss(d.child.pid as number) ?? 0;
+            f.storedCounters = h.sampler.storedCounters;
+            pending.delete(d);
+            out(
+              `  ${d.build.name}: ${f.fillIntervals} intervals after ${f.fillSeconds.toFixed(0)} s, RSS ${mb(f.rss)}`,
+            );
+          }
+        }
+      }
+      for (const d of pending) {
         const h = await health(d);
-        if (h.sampler.intervals >= o.fill) {
-          const f = figures.get(d.build) as Figures;
-          f.fillIntervals = h.sampler.intervals;
-          f.fillSeconds = (Date.now() - started) / 1000;
-          f.rss = vmRss(d.child.pid as number) ?? 0;
-          f.storedCounters = h.sampler.storedCounters;
-          pending.delete(d);
-          out(
-            `  ${d.build.name}: ${f.fillIntervals} intervals after ${f.fillSeconds.toFixed(0)} s, RSS ${mb(f.rss)}`,
-          );
+        const f = figures.get(d.build) as Figures;
+        f.fillIntervals = h.sampler.intervals;
+        f.rss = vmRss(d.child.pid as number) ?? 0;
+        f.storedCounters = h.sampler.storedCounters;
+        out(`  ${d.build.name}: only ${f.fillIntervals} intervals in time`);
+      }
+      await Promise.all(daemons.map((d) => d.stop()));
+      await sim.stop();
+    }
+
+    if (o.phases.has('pace')) {
+      // Pace and latency at the defaults.
+      sim = await startSim(join(work, 'machine-pace'), 1000);
+      daemons = await Promise.all(builds.map((b) => startDaemon(b, sim, work, '1s', '15m')));
+      await sleep(8000);
+      const before = await Promise.all(
+        daemons.map(async (d) => ({ h: await health(d), cpu: cpuMs(d.child.pid as number), t: Date.now() })),
+      );
+      await sleep(o.paceSeconds * 1000);
+      for (const [i, d] of daemons.entries()) {
+        const h = await health(d);
+        const b = before[i] as (typeof before)[number];
+        const samples = h.sampler.samples - b.h.sampler.samples;
+        const f = figures.get(d.build) as Figures;
+        f.samplesPerSecond = samples / ((Date.now() - b.t) / 1000);
+        f.cpuPerSample = samples > 0 ? (cpuMs(d.child.pid as number) - b.cpu) / samples : Number.NaN;
+      }
+      for (const d of daemons) {
+        const f = figures.get(d.build) as Figures;
+        for (const path of ENDPOINTS) {
+          const times: number[] = [];
+          for (let k = 0; k < o.requests; k++) {
+            const r = await get(d.port, path, false, 120_000);
+            if (r.status === 200) times.push(r.ms);
+          }
+          f.latency[path] = times;
         }
       }
+      await Promise.all(daemons.map((d) => d.stop()));
+      await sim.stop();
     }
-    for (const d of pending) {
-      const h = await health(d);
-      const f = figures.get(d.build) as Figures;
-      f.fillIntervals = h.sampler.intervals;
-      f.rss = vmRss(d.child.pid as number) ?? 0;
-      f.storedCounters = h.sampler.storedCounters;
-      out(`  ${d.build.name}: only ${f.fillIntervals} intervals in time`);
-    }
-    await Promise.all(daemons.map((d) => d.stop()));
-    await sim.stop();
 
-    // Pace and latency at the defaults.
-    sim = await startSim(join(work, 'machine-pace'), 1000);
-    daemons = await Promise.all(builds.map((b) => startDaemon(b, sim, work, '1s', '15m')));
-    await sleep(8000);
-    const before = await Promise.all(
-      daemons.map(async (d) => ({ h: await health(d), cpu: cpuMs(d.child.pid as number), t: Date.now() })),
-    );
-    await sleep(o.paceSeconds * 1000);
-    for (const [i, d] of daemons.entries()) {
-      const h = await health(d);
-      const b = before[i] as (typeof before)[number];
-      const samples = h.sampler.samples - b.h.sampler.samples;
-      const f = figures.get(d.build) as Figures;
-      f.samplesPerSecond = samples / ((Date.now() - b.t) / 1000);
-      f.cpuPerSample = samples > 0 ? (cpuMs(d.child.pid as number) - b.cpu) / samples : Number.NaN;
-    }
-    for (const d of daemons) {
-      const f = figures.get(d.build) as Figures;
-      for (const path of ENDPOINTS) {
-        const times: number[] = [];
-        for (let k = 0; k < o.requests; k++) {
-          const r = await get(d.port, path, false, 120_000);
-          if (r.status === 200) times.push(r.ms);
-        }
-        f.latency[path] = times;
+    if (o.phases.has('wide')) {
+      // The 1,152-CPU corpus file, its non-zero cells ticking.
+      sim = await startTicker(join(work, 'ticker'));
+      daemons = await Promise.all(builds.map((b) => startDaemon(b, sim, work, '1s', '15m')));
+      await sleep(8000);
+      for (const [i, p] of (await pace(daemons, o.paceSeconds)).entries()) {
+        const d = daemons[i] as Daemon;
+        const f = figures.get(d.build) as Figures;
+        f.wide = {
+          rss: vmRss(d.child.pid as number) ?? 0,
+          peak: vmHwm(d.child.pid as number),
+          samplesPerSecond: p.perSecond,
+          cpuPerSample: p.cpuPerSample,
+        };
       }
+      await Promise.all(daemons.map((d) => d.stop()));
+      await sim.stop();
     }
-    await Promise.all(daemons.map((d) => d.stop()));
-    await sim.stop();
-
-    // The 1,152-CPU corpus file, its non-zero cells ticking.
-    sim = await startTicker(join(work, 'ticker'));
-    daemons = await Promise.all(builds.map((b) => startDaemon(b, sim, work, '1s', '15m')));
-    await sleep(8000);
-    for (const [i, p] of (await pace(daemons, o.paceSeconds)).entries()) {
-      const d = daemons[i] as Daemon;
-      const f = figures.get(d.build) as Figures;
-      f.wide = {
-        rss: vmRss(d.child.pid as number) ?? 0,
-        peak: vmHwm(d.child.pid as number),
-        samplesPerSecond: p.perSecond,
-        cpuPerSample: p.cpuPerSample,
-      };
-    }
-    await Promise.all(daemons.map((d) => d.stop()));
-    await sim.stop();
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

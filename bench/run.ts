@@ -15,7 +15,7 @@ import { largestCase, runPlannerBench } from './planner-quality.ts';
 import { mb, ms, section, table } from './report.ts';
 
 const USAGE =
-  'usage: npm run bench [-- --quick] [-- --only planner|frontier|parser|daemon] [-- --baseline REF] [-- --fill N]';
+  'usage: npm run bench [-- --quick] [-- --only planner|frontier|parser|daemon] [-- --baseline REF] [-- --fill N] [-- --phases fill,pace,wide]';
 
 interface Options {
   quick: boolean;
@@ -25,10 +25,18 @@ interface Options {
   baseline: string | null;
   /** Intervals the daemon section fills before reading RSS (900 = 15 min at 1 s). */
   fill: number;
+  /** The daemon section's parts: fill, pace, wide (all by default). */
+  phases: Set<'fill' | 'pace' | 'wide'>;
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const opts: Options = { quick: false, only: null, baseline: null, fill: 900 };
+  const opts: Options = {
+    quick: false,
+    only: null,
+    baseline: null,
+    fill: 900,
+    phases: new Set(['fill', 'pace', 'wide']),
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     if (a === '--quick') opts.quick = true;
@@ -41,6 +49,11 @@ function parseArgs(argv: readonly string[]): Options {
       const v = argv[++i];
       if (v === undefined || v === '') throw new Error('--baseline takes a git ref');
       opts.baseline = v;
+    } else if (a === '--phases') {
+      const list = (argv[++i] ?? '').split(',');
+      if (!list.every((p) => p === 'fill' || p === 'pace' || p === 'wide'))
+        throw new Error('--phases takes a comma-separated list of fill, pace, wide');
+      opts.phases = new Set(list as Array<'fill' | 'pace' | 'wide'>);
     } else if (a === '--fill') {
       const v = Number(argv[++i]);
       if (!Number.isInteger(v) || v < 2) throw new Error('--fill takes a number of intervals (at least 2)');
@@ -84,7 +97,13 @@ async function main(): Promise<void> {
   if (opts.only === null || opts.only === 'daemon') {
     const fill = opts.quick && opts.fill === 900 ? 300 : opts.fill;
     await runDaemonCompare(
-      { baseline: opts.baseline, fill, paceSeconds: opts.quick ? 10 : 30, requests: opts.quick ? 3 : 5 },
+      {
+        baseline: opts.baseline,
+        fill,
+        paceSeconds: opts.quick ? 10 : 30,
+        requests: opts.quick ? 3 : 5,
+        phases: opts.phases,
+      },
       out,
     );
   }
