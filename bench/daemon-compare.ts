@@ -382,14 +382,26 @@ export async function runDaemonCompare(o: CompareOptions, out: (line: string) =>
     return xs.length === 0 ? '—' : `${ms(median(xs))} (max ${ms(Math.max(...xs))}) ms`;
   };
   const rows: string[][] = [
-    ['RSS with the history full', ...cols.map((f) => `${mb(f.rss)} at ${f.fillIntervals} intervals`)],
-    ['stored counters', ...cols.map((f) => String(f.storedCounters))],
-    ['samples/s at --interval 1s', ...cols.map((f) => f.samplesPerSecond.toFixed(3))],
-    ['CPU per sample (idle daemon)', ...cols.map((f) => `${ms(f.cpuPerSample)} ms`)],
-    ...ENDPOINTS.map((p) => [`${p} median`, ...cols.map((f) => lat(f, p))]),
-    ['1,152-CPU file: RSS (peak)', ...cols.map((f) => `${mb(f.wide.rss)} (${mb(f.wide.peak)})`)],
-    ['1,152-CPU file: samples/s', ...cols.map((f) => f.wide.samplesPerSecond.toFixed(3))],
-    ['1,152-CPU file: CPU per sample', ...cols.map((f) => `${ms(f.wide.cpuPerSample)} ms`)],
+    ...(o.phases.has('fill')
+      ? [
+          ['RSS with the history full', ...cols.map((f) => `${mb(f.rss)} at ${f.fillIntervals} intervals`)],
+          ['stored counters', ...cols.map((f) => String(f.storedCounters))],
+        ]
+      : []),
+    ...(o.phases.has('pace')
+      ? [
+          ['samples/s at --interval 1s', ...cols.map((f) => f.samplesPerSecond.toFixed(3))],
+          ['CPU per sample (idle daemon)', ...cols.map((f) => `${ms(f.cpuPerSample)} ms`)],
+          ...ENDPOINTS.map((p) => [`${p} median`, ...cols.map((f) => lat(f, p))]),
+        ]
+      : []),
+    ...(o.phases.has('wide')
+      ? [
+          ['1,152-CPU file: RSS (peak)', ...cols.map((f) => `${mb(f.wide.rss)} (${mb(f.wide.peak)})`)],
+          ['1,152-CPU file: samples/s', ...cols.map((f) => f.wide.samplesPerSecond.toFixed(3))],
+          ['1,152-CPU file: CPU per sample', ...cols.map((f) => `${ms(f.wide.cpuPerSample)} ms`)],
+        ]
+      : []),
   ];
   out(
     table([{ header: 'figure' }, ...builds.map((b) => ({ header: b.name, align: 'right' as const }))], rows),
