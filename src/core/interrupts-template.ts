@@ -85,8 +85,10 @@ export class InterruptsTemplate {
    * warning) for the fast path to be sure it would read it the same way.
    */
   static from(bytes: Uint8Array, length: number, snapshot: Snapshot): InterruptsTemplate | null {
-    if (snapshot.warnings.length > 0 || !plainBytes(bytes, length)) return null;
-    const endsWithNewline = length > 0 && bytes[length - 1] === NL;
+    // The kernel ends its text with a newline; the fast scan relies on it to stop every line.
+    if (snapshot.warnings.length > 0 || length === 0 || bytes[length - 1] !== NL) return null;
+    if (!plainBytes(bytes, length)) return null;
+    const endsWithNewline = true;
     const lines: Array<[number, number]> = [];
     let start = 0;
     for (let i = 0; i < length; i++) {
@@ -125,7 +127,7 @@ export class InterruptsTemplate {
 
   /** The snapshot of `bytes[0..length)` when it is laid out as the template's read, else null. */
   parse(bytes: Uint8Array, length: number): Snapshot | null {
-    if ((length > 0 && bytes[length - 1] === NL) !== this.endsWithNewline) return null;
+    if (length === 0 || bytes[length - 1] !== NL || !this.endsWithNewline) return null;
     const header = this.header;
     if (length < header.length || !same(bytes, 0, header.length, header)) return null;
     let p = header.length;
@@ -143,17 +145,18 @@ export class InterruptsTemplate {
       const width = t.row.counts.length;
       const counts: number[] = [];
       let total = 0;
+      // bytes[length - 1] is '\n' (checked above), so these loops stop there at the latest.
       for (let k = 0; k < width; k++) {
         let c = bytes[p] as number;
-        while ((c === SPACE || c === TAB) && p < length) c = bytes[++p] as number;
+        while (c === SPACE || c === TAB) c = bytes[++p] as number;
         const start = p;
         let v = 0;
-        while (c >= 48 && c <= 57 && p < length) {
+        while (c >= 48 && c <= 57) {
           v = v * 10 + (c - 48);
           c = bytes[++p] as number;
         }
         if (p === start || p - start > 15) return null;
-        if (p < length && c !== SPACE && c !== TAB && c !== NL) return null;
+        if (c !== SPACE && c !== TAB && c !== NL) return null;
         counts.push(v);
         total += v;
       }
