@@ -10,7 +10,8 @@
  * - Fill: both daemons sample at `--interval 300ms` until each holds `fill` intervals (900, the
  *   number 15 minutes at 1 s holds), with the machine advancing every 300 ms; then RSS. The
  *   history's size depends on the number of intervals and on how many counters move in each,
- *   not on their length, so this is the RSS of the default retention, reached in 4½ minutes.
+ *   not on their length, so this is the RSS of the default retention, reached in 4½ minutes at
+ *   best (8–12 on the shared 2-core VM).
  * - Pace: both restarted at the default `--interval 1s`, the machine advancing every second;
  *   after a warm-up, samples per second and CPU milliseconds per sample (utime + stime from
  *   /proc/PID/stat over the samples taken, idle daemon), then one daemon at a time: latency of
