@@ -10,22 +10,150 @@ import type { Delta } from './rates.ts';
 import { type InterruptRow, rowKey, type Snapshot } from './snapshot.ts';
 import { addSquare, type WindowNoise } from './window-noise.ts';
 
-interface SparseRow {
-  key: string;
-  /** Positions into the interval's `cpus`. */
-  cpuIndex: Int32Array;
-  counts: Float64Array;
-  /** For rows whose counter is global (ERR, MIS): the delta of the single value. */
-  global: number;
-}
-
+/**
+ * One sampled interval, packed: the rows that moved, each as a run of (CPU position, count)
+ * pairs in shared flat arrays. Row keys are ids into the history's key table (`RowKeys`), and
+ * CPU lists are shared between intervals while the CPUs do not change, so an interval costs
+ * about 6–12 bytes per non-zero counter and 8 per moving row, plus a fixed ~400 bytes.
+ */
 export interface Interval {
   /** Milliseconds since the epoch. */
   start: number;
   end: number;
   cpus: readonly number[];
-  rows: SparseRow[];
+  /** Id (into the key table) of each row with a non-zero delta, in the delta's order. */
+  rows: Uint32Array;
+  /** Row r's pairs are at [offsets[r], offsets[r+1]) of `cpuIndex` and `counts`. */
+  offsets: Uint32Array;
+  /** Positions into `cpus`. */
+  cpuIndex: Uint16Array | Uint32Array;
+  /** Uint32 when every count fits (the usual case: a 32-bit counter's interval delta). */
+  counts: Uint32Array | Float64Array;
+  /**
+   * Rows whose counter is global (ERR, MIS): their positions in `rows` (ascending; they have no
+   * pairs) and the single value's delta.
+   */
+  globalAt: Uint32Array;
+  globalCounts: Float64Array;
   wraps: number;
+  /** The table `rows` indexes. */
+  keys: RowKeys;
+}
+
+/** Row keys interned to small integers, shared by every interval of a history. */
+export class RowKeys {
+  private readonly ids = new Map<string, number>();
+  private readonly keys: string[] = [];
+
+  id(key: string): number {
+    let id = this.ids.get(key);
+    if (id === undefined) {
+      id = this.keys.length;
+      this.keys.push(key);
+      this.ids.set(key, id);
+    }
+    return id;
+  }
+
+  key(id: number): string {
+    return this.keys[id] as string;
+  }
+
+  get size(): number {
+    return this.keys.length;
+  }
+}
+
+const EMPTY_U32 = new Uint32Array(0);
+const EMPTY_F64 = new Float64Array(0);
+
+/**
+ * The delta of one interval, packed (see `Interval`). `keys` interns the row keys and `cpus`
+ * (the previous interval's CPU list) is reused when the CPUs are the same, so a history of 900
+ * intervals holds one copy of each.
+ */
+export function sparseInterval(
+  start: number,
+  end: number,
+  delta: Delta,
+  keys: RowKeys = new RowKeys(),
+  previousCpus?: readonly number[],
+): Interval {
+  // One pass into reused scratch arrays (grown to the largest interval so far plus a row),
+  // then copies of the used part.
+  const width = delta.cpus.length;
+  const rowIds: number[] = [];
+  const offsetList: number[] = [0];
+  const globalList: number[] = [];
+  const globalValues: number[] = [];
+  let k = 0;
+  let wide = false;
+  for (const row of delta.rows) {
+    if (row.total === 0) continue;
+    const r = rowIds.length;
+    rowIds.push(keys.id(row.key));
+    if (row.global) {
+      globalList.push(r);
+      globalValues.push(row.total);
+    } else {
+      const perCpu = row.perCpu;
+      scratch.ensure(k, k + perCpu.length);
+      const scratchIndex = scratch.index;
+      const scratchCounts = scratch.counts;
+      for (let pos = 0; pos < perCpu.length; pos++) {
+        const v = perCpu[pos] as number;
+        if (v !== 0) {
+          scratchIndex[k] = pos;
+          scratchCounts[k] = v;
+          if (!(v > 0 && v <= 0xffffffff && v === Math.floor(v))) wide = true;
+          k++;
+        }
+      }
+    }
+    offsetList.push(k);
+  }
+  const cpuIndex = width <= 0x10000 ? new Uint16Array(k) : new Uint32Array(k);
+  cpuIndex.set(scratch.index.subarray(0, k));
+  const counts = wide ? new Float64Array(k) : new Uint32Array(k);
+  counts.set(scratch.counts.subarray(0, k));
+  const cpus =
+    previousCpus !== undefined && sameCpus(previousCpus, delta.cpus) ? previousCpus : delta.cpus.slice();
+  return {
+    start,
+    end,
+    cpus,
+    rows: Uint32Array.from(rowIds),
+    offsets: Uint32Array.from(offsetList),
+    cpuIndex,
+    counts,
+    globalAt: globalList.length > 0 ? Uint32Array.from(globalList) : EMPTY_U32,
+    globalCounts: globalValues.length > 0 ? Float64Array.from(globalValues) : EMPTY_F64,
+    wraps: delta.wraps,
+    keys,
+  };
+}
+
+/** Scratch space for sparseInterval, reused (the sampler packs one interval at a time). */
+const scratch = {
+  index: new Uint32Array(1024),
+  counts: new Float64Array(1024),
+  /** Room for `need` entries, keeping the first `used`. */
+  ensure(used: number, need: number): void {
+    if (this.index.length >= need) return;
+    const size = Math.max(need, this.index.length * 2);
+    const index = new Uint32Array(size);
+    index.set(this.index.subarray(0, used));
+    const counts = new Float64Array(size);
+    counts.set(this.counts.subarray(0, used));
+    this.index = index;
+    this.counts = counts;
+  },
+};
+
+function sameCpus(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 export interface WindowCoverage {
@@ -55,34 +183,18 @@ export interface WindowOptions {
   cpuRows?: (row: InterruptRow) => boolean;
 }
 
-export function sparseInterval(start: number, end: number, delta: Delta): Interval {
-  const rows: SparseRow[] = [];
-  for (const r of delta.rows) {
-    if (r.total === 0) continue;
-    if (r.global) {
-      rows.push({ key: r.key, cpuIndex: new Int32Array(0), counts: new Float64Array(0), global: r.total });
-      continue;
-    }
-    let nonZero = 0;
-    for (const v of r.perCpu) if (v !== 0) nonZero++;
-    const cpuIndex = new Int32Array(nonZero);
-    const counts = new Float64Array(nonZero);
-    let i = 0;
-    r.perCpu.forEach((v, pos) => {
-      if (v !== 0) {
-        cpuIndex[i] = pos;
-        counts[i] = v;
-        i++;
-      }
-    });
-    rows.push({ key: r.key, cpuIndex, counts, global: 0 });
-  }
-  return { start, end, cpus: delta.cpus, rows, wraps: delta.wraps };
+interface RowSum {
+  counts: number[];
+  global: number;
+  squares: number;
+  perCpu: boolean;
 }
 
 export class DeltaHistory {
   private intervals: Interval[] = [];
   private readonly retentionMs: number;
+  /** Row keys of every interval held (ids are never reused, so old intervals stay readable). */
+  private readonly keys = new RowKeys();
   /** Row descriptions (name, chip, …) by key, kept after an IRQ vanishes so old windows can name it. */
   private readonly rowsByKey = new Map<string, InterruptRow>();
 
@@ -103,8 +215,14 @@ export class DeltaHistory {
     return this.intervals[this.intervals.length - 1]?.end;
   }
 
+  /** Packs `delta` (start..end) with this history's key table and adds it. */
+  addDelta(start: number, end: number, delta: Delta, current: Snapshot): void {
+    const last = this.intervals[this.intervals.length - 1];
+    this.add(sparseInterval(start, end, delta, this.keys, last?.cpus), current);
+  }
+
   add(interval: Interval, current: Snapshot): void {
-    this.intervals.push(interval);
+    this.intervals.push(interval.keys === this.keys ? interval : this.adopt(interval));
     for (const row of current.rows) this.rowsByKey.set(rowKey(row), row);
     const horizon = interval.end - this.retentionMs;
     let drop = 0;
@@ -112,10 +230,18 @@ export class DeltaHistory {
     if (drop > 0) this.intervals = this.intervals.slice(drop);
   }
 
-  /** Memory held by the deltas, for /healthz and the bench. */
+  /** An interval packed against another key table, re-keyed to this one. */
+  private adopt(interval: Interval): Interval {
+    const rows = new Uint32Array(interval.rows.length);
+    for (let r = 0; r < rows.length; r++)
+      rows[r] = this.keys.id(interval.keys.key(interval.rows[r] as number));
+    return { ...interval, rows, keys: this.keys };
+  }
+
+  /** Memory held by the deltas, for /healthz and the bench: stored counts plus one per moving row. */
   storedCounters(): number {
     let n = 0;
-    for (const iv of this.intervals) for (const r of iv.rows) n += r.counts.length + 1;
+    for (const iv of this.intervals) n += iv.counts.length + iv.rows.length;
     return n;
   }
 
@@ -153,7 +279,9 @@ export class DeltaHistory {
     const used = this.intervals.slice(this.intervals.length - cov.intervals);
     const cpus = [...current.cpus];
     const posOf = new Map(cpus.map((c, i) => [c, i]));
-    const sums = new Map<string, { counts: number[]; global: number; squares: number; perCpu: boolean }>();
+    // Sums by key id, and the ids in the order first seen (the order rows are reported in).
+    const sums: Array<RowSum | undefined> = new Array(this.keys.size);
+    const order: number[] = [];
     const pick = options.cpuRows;
     const cpuSquares = pick ? new Float64Array(cpus.length) : null;
     // This interval's count per CPU over the picked rows, and which positions it touched.
@@ -161,31 +289,47 @@ export class DeltaHistory {
     const touched: number[] = [];
     let wraps = 0;
     let seconds = 0;
+    let map = new Int32Array(0);
+    let mapped: readonly number[] | null = null;
     for (const iv of used) {
       wraps += iv.wraps;
       const d = (iv.end - iv.start) / 1000;
       seconds += Math.max(0, d);
       // CPUs can change between intervals (hotplug): map each interval's positions by CPU id.
-      const map = iv.cpus.map((c) => posOf.get(c) ?? -1);
-      for (const r of iv.rows) {
-        let acc = sums.get(r.key);
+      if (iv.cpus !== mapped) {
+        map = Int32Array.from(iv.cpus, (c) => posOf.get(c) ?? -1);
+        mapped = iv.cpus;
+      }
+      const { rows, offsets, cpuIndex, counts, globalAt, globalCounts } = iv;
+      let g = 0;
+      for (let r = 0; r < rows.length; r++) {
+        const id = rows[r] as number;
+        let acc = sums[id];
         if (!acc) {
-          const row = pick ? this.rowsByKey.get(r.key) : undefined;
+          const row = pick ? this.rowsByKey.get(this.keys.key(id)) : undefined;
           acc = {
             counts: new Array<number>(cpus.length).fill(0),
             global: 0,
             squares: 0,
             perCpu: row !== undefined && pick?.(row) === true,
           };
-          sums.set(r.key, acc);
+          sums[id] = acc;
+          order.push(id);
         }
-        acc.global += r.global;
-        let total = r.global;
-        for (let i = 0; i < r.cpuIndex.length; i++) {
-          const pos = map[r.cpuIndex[i] as number] ?? -1;
+        let total = 0;
+        if (g < globalAt.length && globalAt[g] === r) {
+          const v = globalCounts[g] as number;
+          acc.global += v;
+          total = v;
+          g++;
+        }
+        const accCounts = acc.counts;
+        const end = offsets[r + 1] as number;
+        for (let i = offsets[r] as number; i < end; i++) {
+          const pos = map[cpuIndex[i] as number] ?? -1;
           if (pos < 0) continue;
-          const n = r.counts[i] as number;
-          acc.counts[pos] = (acc.counts[pos] as number) + n;
+          const n = counts[i] as number;
+          accCounts[pos] = (accCounts[pos] as number) + n;
           total += n;
           if (acc.perCpu && cpuCounts) {
             if (cpuCounts[pos] === 0) touched.push(pos);
@@ -202,24 +346,26 @@ export class DeltaHistory {
         touched.length = 0;
       }
     }
+    const byKey = new Map<string, RowSum>();
+    for (const id of order) byKey.set(this.keys.key(id), sums[id] as RowSum);
     const rows: InterruptRow[] = [];
     const seen = new Set<string>();
     const emit = (row: InterruptRow): void => {
       const key = rowKey(row);
       seen.add(key);
-      const acc = sums.get(key);
+      const acc = byKey.get(key);
       const globalRow = row.counts.length !== cpus.length;
       const counts = globalRow ? [acc?.global ?? 0] : (acc?.counts ?? new Array<number>(cpus.length).fill(0));
       rows.push({ ...row, counts, total: counts.reduce((a, b) => a + b, 0) });
     };
     for (const row of current.rows) emit(row);
-    for (const key of sums.keys()) {
+    for (const key of byKey.keys()) {
       if (seen.has(key)) continue;
       const row = this.rowsByKey.get(key);
       if (row) emit({ ...row, counts: new Array<number>(cpus.length).fill(0) });
     }
     const rowSquares = new Map<string, number>();
-    for (const [key, acc] of sums) rowSquares.set(key, acc.squares);
+    for (const [key, acc] of byKey) rowSquares.set(key, acc.squares);
     return {
       ...cov,
       snapshot: { cpus, rows, warnings: [] },

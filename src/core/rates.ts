@@ -230,15 +230,21 @@ export function diffSnapshots(prev: Snapshot, curr: Snapshot, options: DiffOptio
       row.counts.length === n && (before === undefined || before.counts.length === prevWidth);
     if (perCpuMode) {
       let reset = before !== undefined && identityChanged(before, row);
+      // The row's total is summed on the way (same order as sum(perCpu), so the same number).
+      let steadyTotal = 0;
       if (before !== undefined && !reset) {
         let rowWraps = 0;
+        const prevCounts = before.counts;
+        const currCounts = row.counts;
         for (let i = 0; i < n; i++) {
           const j = colMap[i] as number;
           if (j < 0) continue; // CPU came online: no baseline, 0
-          const p = before.counts[j] as number;
-          const c = row.counts[i] as number;
+          const p = prevCounts[j] as number;
+          const c = currCounts[i] as number;
           if (c >= p) {
-            perCpu[i] = c - p;
+            const d = c - p;
+            perCpu[i] = d;
+            steadyTotal += d;
           } else {
             const d = decreaseDelta(p, c);
             if (d < 0) {
@@ -246,6 +252,7 @@ export function diffSnapshots(prev: Snapshot, curr: Snapshot, options: DiffOptio
               break;
             }
             perCpu[i] = d;
+            steadyTotal += d;
             rowWraps++;
           }
         }
@@ -254,8 +261,10 @@ export function diffSnapshots(prev: Snapshot, curr: Snapshot, options: DiffOptio
       if (reset) status = 'reset';
       if (before === undefined || reset) {
         for (let i = 0; i < n; i++) perCpu[i] = row.counts[i] as number;
+        total = sum(perCpu);
+      } else {
+        total = steadyTotal;
       }
-      total = sum(perCpu);
       if (row.numeric) {
         for (let i = 0; i < n; i++) cpuTotals[i] = (cpuTotals[i] as number) + (perCpu[i] as number);
       }

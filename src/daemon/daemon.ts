@@ -86,6 +86,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   let lastErrorLogged = '';
   const sampler = new Sampler({
     read: () => o.system.readInterrupts(),
+    ...(o.system.readInterruptsInto ? { readInto: o.system.readInterruptsInto.bind(o.system) } : {}),
     intervalMs: o.intervalMs,
     retentionMs: o.retentionMs,
     ...(o.samplerClock ? { clock: o.samplerClock } : {}),

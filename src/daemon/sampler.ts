@@ -12,7 +12,8 @@
 import { performance } from 'node:perf_hooks';
 import type { SamplerHealth } from '../api/schemas.ts';
 import { IrqkitError } from '../core/errors.ts';
-import { DeltaHistory, sparseInterval, type WindowOptions, type WindowSnapshot } from '../core/history.ts';
+import { DeltaHistory, type WindowOptions, type WindowSnapshot } from '../core/history.ts';
+import { InterruptsTemplate } from '../core/interrupts-template.ts';
 import { parseInterrupts } from '../core/parse-interrupts.ts';
 import { type Delta, diffSnapshots } from '../core/rates.ts';
 import type { Snapshot } from '../core/snapshot.ts';
@@ -37,6 +38,12 @@ export const realClock: SamplerClock = {
 
 export interface SamplerOptions {
   read(): string;
+  /**
+   * The same read as bytes into a reused buffer (a larger one returned in its place). With it,
+   * a read laid out as the last fully parsed one is parsed from the bytes (InterruptsTemplate)
+   * and its text is only decoded when asked for.
+   */
+  readInto?(buffer: Uint8Array): { bytes: Uint8Array; length: number };
   intervalMs: number;
   retentionMs: number;
   clock?: SamplerClock;
@@ -47,11 +54,63 @@ export interface SamplerOptions {
   onError?(error: IrqkitError): void;
 }
 
+/** A sample: its time, its parse, and its text (decoded on first use from the read's bytes). */
+export interface Sample {
+  at: number;
+  snapshot: Snapshot;
+  readonly text: string;
+}
+
+/**
+ * A sample read into one of the sampler's two buffers. Its text is decoded when first asked for;
+ * the buffer is read into again two samples later, after which an undecoded text is gone (a
+ * caller that wants it reads it while handling the request that fetched the sample).
+ */
+class BufferedSample implements Sample {
+  readonly at: number;
+  readonly snapshot: Snapshot;
+  private readonly bytes: Uint8Array;
+  private readonly length: number;
+  private decoded: string | null;
+  private stale = false;
+
+  constructor(at: number, snapshot: Snapshot, bytes: Uint8Array, length: number, text: string | null) {
+    this.at = at;
+    this.snapshot = snapshot;
+    this.bytes = bytes;
+    this.length = length;
+    this.decoded = text;
+  }
+
+  markStale(): void {
+    this.stale = true;
+  }
+
+  get text(): string {
+    if (this.decoded === null) {
+      if (this.stale)
+        throw new IrqkitError('IRQ_ERR_UNAVAILABLE', 'that read has been replaced by a newer one');
+      this.decoded = decodeUtf8(this.bytes, this.length);
+    }
+    return this.decoded;
+  }
+}
+
+/** As readTextFile decodes (Buffer's UTF-8, invalid bytes as U+FFFD). */
+function decodeUtf8(bytes: Uint8Array, length: number): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, length).toString('utf8');
+}
+
 export class Sampler {
   private readonly options: SamplerOptions;
   private readonly clock: SamplerClock;
   private readonly history: DeltaHistory;
-  private latest: { at: number; snapshot: Snapshot; text: string } | null = null;
+  private latest: Sample | null = null;
+  /** Two read buffers: the latest sample's bytes stay intact while the next read fills the other. */
+  private readonly buffers: [Uint8Array, Uint8Array] = [new Uint8Array(0), new Uint8Array(0)];
+  private readonly owners: [BufferedSample | null, BufferedSample | null] = [null, null];
+  private slot = 0;
+  private template: InterruptsTemplate | null = null;
   private timer: unknown = null;
   private samples = 0;
   private failures = 0;
@@ -127,18 +186,46 @@ export class Sampler {
   /** One read, parse and diff. Failures are recorded and reported, never thrown to the timer. */
   sampleOnce(): void {
     const at = this.timeNow();
-    let text: string;
-    let snapshot: Snapshot;
+    let sample: Sample;
     let delta: Delta | undefined;
+    let template: InterruptsTemplate | null = null;
     const prev = this.latest;
     try {
-      text = this.options.read();
-      snapshot = parseInterrupts(text);
-      const cut = prev ? truncatedRead(prev, text, snapshot) : null;
-      if (cut !== null) throw new IrqkitError('IRQ_ERR_PARSE', cut);
-      // Inside the try: diffSnapshots throws on a header that names a CPU twice, and a throw
-      // from here would escape the sampling timer and kill the daemon.
-      if (prev) delta = diffSnapshots(prev.snapshot, snapshot, { seconds: (at - prev.at) / 1000 });
+      let snapshot: Snapshot;
+      if (this.options.readInto) {
+        const slot = this.slot;
+        this.owners[slot]?.markStale();
+        this.owners[slot] = null;
+        const { bytes, length } = this.options.readInto(this.buffers[slot] as Uint8Array);
+        this.buffers[slot] = bytes;
+        const fast = this.template?.parse(bytes, length) ?? null;
+        let text: string | null = null;
+        if (fast) {
+          // Same lines, named rows and final newline as the read the template came from, which
+          // passed truncatedRead: nothing here can be a cut read.
+          snapshot = fast;
+        } else {
+          text = decodeUtf8(bytes, length);
+          snapshot = parseInterrupts(text);
+          const cut = prev ? truncatedRead(prev, text, snapshot) : null;
+          if (cut !== null) throw new IrqkitError('IRQ_ERR_PARSE', cut);
+        }
+        const buffered = new BufferedSample(at, snapshot, bytes, length, text);
+        sample = buffered;
+        if (prev) delta = diffSnapshots(prev.snapshot, snapshot, { seconds: (at - prev.at) / 1000 });
+        this.owners[slot] = buffered;
+        this.slot = slot === 0 ? 1 : 0;
+        template = fast ? this.template : InterruptsTemplate.from(bytes, length, snapshot);
+      } else {
+        const text = this.options.read();
+        snapshot = parseInterrupts(text);
+        const cut = prev ? truncatedRead(prev, text, snapshot) : null;
+        if (cut !== null) throw new IrqkitError('IRQ_ERR_PARSE', cut);
+        sample = { at, snapshot, text };
+        // Inside the try: diffSnapshots throws on a header that names a CPU twice, and a throw
+        // from here would escape the sampling timer and kill the daemon.
+        if (prev) delta = diffSnapshots(prev.snapshot, snapshot, { seconds: (at - prev.at) / 1000 });
+      }
     } catch (e) {
       const err =
         e instanceof IrqkitError
@@ -149,17 +236,19 @@ export class Sampler {
       this.options.onError?.(err);
       return;
     }
+    this.template = template;
+    const snapshot = sample.snapshot;
     if (prev && delta !== undefined) {
-      this.history.add(sparseInterval(prev.at, at, delta), snapshot);
+      this.history.addDelta(prev.at, at, delta, snapshot);
       this.options.onDelta?.(delta);
     }
-    this.latest = { at, snapshot, text };
+    this.latest = sample;
     this.samples++;
     this.options.onSample?.(snapshot);
     for (const w of this.waiters.splice(0)) w();
   }
 
-  current(): { at: number; snapshot: Snapshot; text: string } {
+  current(): Sample {
     if (!this.latest) throw new IrqkitError('IRQ_ERR_UNAVAILABLE', 'no sample has been taken yet');
     return this.latest;
   }

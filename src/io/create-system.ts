@@ -11,6 +11,7 @@ import {
   isIrqNumber,
   kernelVersion,
   listIrqNumbers,
+  readFileInto,
   readProcIrq,
   readTextFile,
   unknownIrq,
@@ -67,6 +68,7 @@ export function createSystem(options: SystemOptions = {}): SystemAccess {
   return {
     description,
     readInterrupts: () => readTextFile(join(procRoot, 'interrupts')),
+    readInterruptsInto: (buffer) => readFileInto(join(procRoot, 'interrupts'), buffer),
     listIrqs: () => listIrqNumbers(procRoot),
     irqInfo(irq: string): IrqInfo {
       if (!isIrqNumber(irq)) throw unknownIrq(irq);

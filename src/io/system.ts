@@ -102,6 +102,11 @@ export interface SystemAccess {
   /** Human-readable description: "/proc and /sys", "simulated machine in /tmp/…". */
   readonly description: string;
   readInterrupts(): string;
+  /**
+   * The same read as bytes, into `buffer` or a larger one returned in its place (the sampler
+   * reuses its buffers). Optional: without it the sampler reads text.
+   */
+  readInterruptsInto?(buffer: Uint8Array): { bytes: Uint8Array; length: number };
   /** IRQ numbers that have a /proc/irq/N directory, ascending. */
   listIrqs(): string[];
   /** Throws IRQ_ERR_UNKNOWN_IRQ when /proc/irq/N does not exist. */
