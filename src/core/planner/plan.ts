@@ -14,8 +14,9 @@ import { karmarkarKarp, longestProcessingTime, MinLoadTree, roundRobin } from '.
 import { lowerBound } from './bounds.ts';
 import { branchAndBound } from './branch-and-bound.ts';
 import { Budget, type StopReason } from './budget.ts';
-import { leastChurn } from './churn.ts';
+import { churnLimit, leastChurn } from './churn.ts';
 import { improveByPairs } from './improve.ts';
+import { buildNoise, makespanMargin, variancesOf } from './noise.ts';
 import {
   buildProblem,
   countMoves,
@@ -25,6 +26,7 @@ import {
   type PlanItem,
   type Problem,
 } from './problem.ts';
+import { refine } from './refine.ts';
 import { partitionTwoWay } from './two-way.ts';
 
 export type { PlanItem } from './problem.ts';
@@ -252,7 +254,32 @@ export function plan(request: PlanRequest): PlanResult {
   if (chosen.makespan < best.makespan)
     best = { assign: chosen.assign, makespan: chosen.makespan, method: best.method };
 
-  const loads = Array.from(loadsOf(p, chosen.assign));
+  // Evenness and noise: the floor, moves that pay for themselves, the cap (refine.ts).
+  const noise = buildNoise(
+    p,
+    request.items,
+    request.baseVariance,
+    request.confidence ?? DEFAULT_CONFIDENCE,
+    tolerance > 0
+      ? { allowance: tolerance * best.makespan, ceiling: churnLimit(p, best.makespan, tolerance) }
+      : undefined,
+  );
+  if (request.maxMoves !== undefined && !(Number.isInteger(request.maxMoves) && request.maxMoves >= 0)) {
+    throw new IrqkitError('IRQ_ERR_USAGE', 'the move cap must be a whole number, 0 or more');
+  }
+  const refined = refine(
+    p,
+    noise,
+    { best: best.assign, chosen: chosen.assign },
+    new Budget(Math.max(1, timeLimitMs), request.now),
+    request.maxMoves,
+  );
+  const finalAssign = refined.assign;
+  const loads = Array.from(loadsOf(p, finalAssign));
+  const finalMakespan = maxOf(loads);
+  if (finalMakespan < best.makespan)
+    best = { assign: finalAssign, makespan: finalMakespan, method: best.method };
+
   const irqCount = new Array<number>(p.k).fill(0);
   const assignments: Assignment[] = request.items.map((it) => ({
     id: it.id,
@@ -264,9 +291,14 @@ export function plan(request: PlanRequest): PlanResult {
   }));
   for (let j = 0; j < p.n; j++) {
     const a = assignments[p.itemIndex[j] as number] as Assignment;
-    const pos = chosen.assign[j] as number;
+    const pos = finalAssign[j] as number;
     a.cpu = p.cpus[pos] as number;
     a.moved = a.current !== a.cpu;
+    const value = refined.values[j];
+    if (value) {
+      a.gain = value.gain;
+      a.margin = value.margin;
+    }
   }
   const posOf = new Map(p.cpus.map((c, i) => [c, i]));
   for (const a of assignments) {
@@ -274,33 +306,21 @@ export function plan(request: PlanRequest): PlanResult {
     if (pos !== undefined) irqCount[pos] = (irqCount[pos] as number) + 1;
   }
   const metrics = balanceMetrics(loads, bound.value);
-  const confidence = request.confidence ?? DEFAULT_CONFIDENCE;
-  const variances = new Array<number>(p.k).fill(0);
-  for (const [cpu, v] of Object.entries(request.baseVariance ?? {})) {
-    const pos = posOf.get(Number(cpu));
-    if (pos !== undefined) variances[pos] = (variances[pos] as number) + v;
-  }
-  request.items.forEach((it, i) => {
-    const pos = posOf.get((assignments[i] as Assignment).cpu);
-    if (pos !== undefined && it.variance) variances[pos] = (variances[pos] as number) + it.variance;
-  });
-  const exact = variances.every((v) => v === 0);
-  const busiest = loads.indexOf(Math.max(...loads));
+  const variances = variancesOf(p, noise, finalAssign);
   return {
     assignments,
     cpus: cpuShares(p.cpus, loads, irqCount).map((c, i) => ({ ...c, stddev: Math.sqrt(variances[i] ?? 0) })),
     noise: {
-      confidence,
-      exact,
-      // Two CPUs of about the busiest one's variance: the standard error of their difference.
-      makespanMargin: exact ? 0 : confidence * Math.SQRT2 * Math.sqrt(variances[busiest] ?? 0),
-      movesDropped: 0,
+      confidence: noise.z,
+      exact: noise.exact,
+      makespanMargin: makespanMargin(noise, loads, variances),
+      movesDropped: refined.dropped,
     },
     metrics: {
       ...metrics,
-      provenOptimal: optimal && chosen.makespan <= best.makespan,
+      provenOptimal: optimal && finalMakespan <= best.makespan,
       bestMakespan: best.makespan,
-      moves: chosen.moves,
+      moves: countMoves(p, finalAssign),
       tolerance,
     },
     lowerBoundReason: bound.reason,
