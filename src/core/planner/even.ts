@@ -186,106 +186,145 @@ function pairCost(s: Placement, a: number, b: number): number {
 }
 
 /**
- * A max-heap of pairs to look at, by key: for a pair not yet examined at its current version,
- * the key is D/2, a bound on any step's gain; for an examined pair, its best step's gain. Ties
- * go to lower CPU positions, so the order is deterministic. Entries carry the two CPUs'
- * versions and are skipped once either CPU has changed (a fresh entry was queued then).
- * Entries live in typed arrays and the heap orders their indices, so nothing is allocated per
- * entry.
+ * The pairs of CPUs still to look at, at most one entry per pair, by key: for a pair not yet
+ * examined since its CPUs last changed, D/2, a bound on any step's gain; for an examined pair,
+ * its best step's gain. An indexed binary max-heap over pair ids (min·k + max), so a pair whose
+ * CPUs change is updated in place rather than queued again. Ties go to single moves, then to
+ * the lower pair id, so the order is deterministic.
  */
-class PairHeap {
-  private key = new Float64Array(1024);
-  private cpus = new Int32Array(4 * 1024); // a, b, va, vb per entry
-  private ref = new Int32Array(1024);
-  private heap = new Int32Array(1024);
-  private free: number[] = [];
-  private used = 0;
+class PairQueue {
+  private readonly key: Float64Array;
+  /** The higher and lower CPU of the pair when it was queued. */
+  private readonly hi: Int32Array;
+  private readonly lo: Int32Array;
+  /** The pair's examined step, or null while it is only bounded. */
+  private readonly step: Array<Step | null>;
+  /** Position of each pair in `heap`, or -1. */
+  private readonly pos: Int32Array;
+  private readonly heap: Int32Array;
   private n = 0;
-  readonly steps: Step[] = [];
+  private readonly k: number;
+
+  constructor(k: number) {
+    this.k = k;
+    const pairs = k * k;
+    this.key = new Float64Array(pairs);
+    this.hi = new Int32Array(pairs);
+    this.lo = new Int32Array(pairs);
+    this.step = new Array<Step | null>(pairs).fill(null);
+    this.pos = new Int32Array(pairs).fill(-1);
+    this.heap = new Int32Array(pairs);
+  }
 
   get size(): number {
     return this.n;
   }
 
+  /** Empties the queue in O(entries), so one queue serves every search on a problem. */
+  clear(): void {
+    for (let i = 0; i < this.n; i++) {
+      const id = this.heap[i] as number;
+      this.pos[id] = -1;
+      this.step[id] = null;
+    }
+    this.n = 0;
+  }
+
+  /** Higher key first; on a tie, a single move (or a bound, which may hide one) before a swap. */
   private above(x: number, y: number): boolean {
     const kx = this.key[x] as number;
     const ky = this.key[y] as number;
     if (kx !== ky) return kx > ky;
-    const ax = this.cpus[4 * x] as number;
-    const ay = this.cpus[4 * y] as number;
-    if (ax !== ay) return ax < ay;
-    const bx = this.cpus[4 * x + 1] as number;
-    const by = this.cpus[4 * y + 1] as number;
-    if (bx !== by) return bx < by;
-    // An examined step before a bound of the same value.
-    return (this.ref[x] as number) > (this.ref[y] as number);
+    const sx = (this.step[x]?.j ?? -1) >= 0 ? 1 : 0;
+    const sy = (this.step[y]?.j ?? -1) >= 0 ? 1 : 0;
+    return sx !== sy ? sx < sy : x < y;
   }
 
-  private grow(): void {
-    const size = this.key.length * 2;
-    const key = new Float64Array(size);
-    key.set(this.key);
-    const cpus = new Int32Array(4 * size);
-    cpus.set(this.cpus);
-    const ref = new Int32Array(size);
-    ref.set(this.ref);
-    const heap = new Int32Array(size);
-    heap.set(this.heap);
-    this.key = key;
-    this.cpus = cpus;
-    this.ref = ref;
-    this.heap = heap;
+  private place(i: number, id: number): void {
+    this.heap[i] = id;
+    this.pos[id] = i;
   }
 
-  push(key: number, a: number, b: number, va: number, vb: number, ref: number): void {
-    let e = this.free.pop();
-    if (e === undefined) {
-      if (this.used === this.key.length) this.grow();
-      e = this.used++;
-    }
-    this.key[e] = key;
-    this.cpus[4 * e] = a;
-    this.cpus[4 * e + 1] = b;
-    this.cpus[4 * e + 2] = va;
-    this.cpus[4 * e + 3] = vb;
-    this.ref[e] = ref;
-    const h = this.heap;
-    let i = this.n++;
+  private up(i: number): void {
+    const id = this.heap[i] as number;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      const pe = h[parent] as number;
-      if (!this.above(e, pe)) break;
-      h[i] = pe;
+      const pid = this.heap[parent] as number;
+      if (!this.above(id, pid)) break;
+      this.place(i, pid);
       i = parent;
     }
-    h[i] = e;
+    this.place(i, id);
   }
 
-  /** Removes the top entry into `out` as [a, b, va, vb, ref]. */
-  pop(out: Int32Array): void {
-    const h = this.heap;
-    const top = h[0] as number;
-    out[0] = this.cpus[4 * top] as number;
-    out[1] = this.cpus[4 * top + 1] as number;
-    out[2] = this.cpus[4 * top + 2] as number;
-    out[3] = this.cpus[4 * top + 3] as number;
-    out[4] = this.ref[top] as number;
-    this.free.push(top);
-    const last = h[--this.n] as number;
-    if (this.n === 0) return;
-    let i = 0;
+  private down(i: number): void {
+    const id = this.heap[i] as number;
     for (;;) {
       const l = 2 * i + 1;
       if (l >= this.n) break;
       const r = l + 1;
       let m = l;
-      if (r < this.n && this.above(h[r] as number, h[l] as number)) m = r;
-      if (!this.above(h[m] as number, last)) break;
-      h[i] = h[m] as number;
+      if (r < this.n && this.above(this.heap[r] as number, this.heap[l] as number)) m = r;
+      const mid = this.heap[m] as number;
+      if (!this.above(mid, id)) break;
+      this.place(i, mid);
       i = m;
     }
-    h[i] = last;
+    this.place(i, id);
   }
+
+  id(x: number, y: number): number {
+    return x < y ? x * this.k + y : y * this.k + x;
+  }
+
+  /** Queues or updates the pair (a higher than b) with this key and examined step, if any. */
+  set(a: number, b: number, key: number, step: Step | null): void {
+    const id = this.id(a, b);
+    this.key[id] = key;
+    this.hi[id] = a;
+    this.lo[id] = b;
+    this.step[id] = step;
+    const at = this.pos[id] as number;
+    if (at < 0) {
+      this.place(this.n++, id);
+      this.up(this.n - 1);
+    } else {
+      this.up(at);
+      this.down(this.pos[id] as number);
+    }
+  }
+
+  remove(x: number, y: number): void {
+    const id = this.id(x, y);
+    const at = this.pos[id] as number;
+    if (at < 0) return;
+    this.pos[id] = -1;
+    this.step[id] = null;
+    const last = this.heap[--this.n] as number;
+    if (at === this.n) return;
+    this.place(at, last);
+    this.up(at);
+    this.down(this.pos[last] as number);
+  }
+
+  /** The top pair: [higher CPU, lower CPU, its examined step or null]. */
+  top(): [number, number, Step | null] {
+    const id = this.heap[0] as number;
+    return [this.hi[id] as number, this.lo[id] as number, this.step[id] ?? null];
+  }
+}
+
+/** One queue per problem: its k² arrays are too large to allocate for every search. */
+const queues = new WeakMap<Problem, PairQueue>();
+
+function queueFor(p: Problem): PairQueue {
+  let q = queues.get(p);
+  if (!q) {
+    q = new PairQueue(p.k);
+    queues.set(p, q);
+  }
+  q.clear();
+  return q;
 }
 
 export function applyStep(s: Placement, step: Step): void {
@@ -295,9 +334,11 @@ export function applyStep(s: Placement, step: Step): void {
 
 /**
  * Applies the steps the rule allows, the largest gain first, until there are none (converged)
- * or the budget runs out. Pairs are examined lazily, in order of D/2, which bounds the gain of
- * any step on them: the best step is applied as soon as no unexamined pair could beat it, and
- * a pair whose CPUs change is queued again with its new bound. `steps` counts what it applied.
+ * or the budget runs out. With `only`, the placement is known to have no such step on pairs
+ * of CPUs outside it, and the first look is at pairs with a CPU in it. Pairs are queued with D/2, a bound on any step's gain, after an O(n)
+ * test that some step could exist, and examined fully only when they reach the top: the best
+ * step is applied as soon as no queued pair could beat it. When a step changes two CPUs, every
+ * pair with one of them is queued afresh. `steps` counts what it applied.
  */
 export function evenOut(
   p: Problem,
@@ -305,66 +346,61 @@ export function evenOut(
   s: Placement,
   budget: WorkBudget,
   rule: Rule,
+  only?: Uint8Array,
 ): { converged: boolean; steps: number } {
-  const heap = new PairHeap();
+  const queue = queueFor(p);
   const loads = s.loads;
   const vars = s.vars;
-  const version = s.version;
   // Margins without a square root when every margin is the same (exact input).
   const flat = noise.exact;
   const flatMargin = noise.allowance;
   const factor = rule.kind === 'floor' ? noise.zFloor : noise.z;
   const tight = rule.kind === 'tighten';
   let examined = 0;
-  // Pairs are queued with D/2, a bound on any step's gain, after an O(n) test that some step
-  // could exist, and examined fully only when they reach the top: the best step is applied as
-  // soon as no queued pair could beat it.
-  const queue = (x: number, y: number): void => {
+  const look = (x: number, y: number): void => {
     const lx = loads[x] as number;
     const ly = loads[y] as number;
     const xHigher = lx > ly || (lx === ly && x < y);
     const d = xHigher ? lx - ly : ly - lx;
-    if (!(d > 0)) return;
+    const a = xHigher ? x : y;
+    const b = xHigher ? y : x;
     const margin = flat
       ? flatMargin
       : factor * Math.sqrt(Math.max(0, (vars[x] as number) + (vars[y] as number))) + flatMargin;
-    if (tight ? !(d > TIGHT * margin) : !(d / 2 > margin)) return;
-    const a = xHigher ? x : y;
-    const b = xHigher ? y : x;
-    const need = (tight ? 0 : margin) + slack(p, loads[a] as number, loads[b] as number);
-    examined += 0.1 + ((s.members[a] as number[]).length + (s.members[b] as number[]).length) / 64;
-    if (!(d / 2 > need) || !anyShiftIn(p, s, a, b, need, d - need)) return;
-    heap.push(d / 2, a, b, version[a] as number, version[b] as number, -1);
+    const need = (tight ? 0 : margin) + slack(p, lx, ly);
+    let possible = d > 0 && (tight ? d > TIGHT * margin : d / 2 > margin) && d / 2 > need;
+    if (possible) {
+      examined += 0.1 + ((s.members[a] as number[]).length + (s.members[b] as number[]).length) / 64;
+      possible = anyShiftIn(p, s, a, b, need, d - need);
+    }
+    if (possible) queue.set(a, b, d / 2, null);
+    else queue.remove(a, b);
   };
-  for (let x = 0; x < p.k; x++) for (let y = x + 1; y < p.k; y++) queue(x, y);
+  for (let x = 0; x < p.k; x++) {
+    for (let y = x + 1; y < p.k; y++) if (!only || only[x] === 1 || only[y] === 1) look(x, y);
+  }
   budget.spend(0.01 * p.k * p.k + examined);
   let steps = 0;
-  const top = new Int32Array(5);
-  while (heap.size > 0) {
+  while (queue.size > 0) {
     if (budget.exhausted()) return { converged: false, steps };
-    heap.pop(top);
-    const [a, b, va, vb, ref] = top as unknown as [number, number, number, number, number];
-    // Changed since it was queued: it was queued afresh then.
-    if (version[a] !== va || version[b] !== vb) continue;
-    if (ref < 0) {
+    const [a, b, step] = queue.top();
+    if (step === null) {
       budget.spend(pairCost(s, a, b));
-      const step = bestStep(p, noise, s, a, b, rule);
-      if (step) {
-        heap.steps.push(step);
-        heap.push(step.gain, a, b, va, vb, heap.steps.length - 1);
-      }
+      const found = bestStep(p, noise, s, a, b, rule);
+      if (found) queue.set(a, b, found.gain, found);
+      else queue.remove(a, b);
       continue;
     }
-    applyStep(s, heap.steps[ref] as Step);
+    applyStep(s, step);
     steps++;
     examined = 0;
     for (let x = 0; x < p.k; x++) {
       if (x === a || x === b) continue;
-      queue(x, a);
-      queue(x, b);
+      look(x, a);
+      look(x, b);
     }
-    queue(a, b);
-    budget.spend(0.02 * p.k + examined);
+    look(a, b);
+    budget.spend(0.03 * p.k + examined);
   }
   return { converged: true, steps };
 }

@@ -26,7 +26,7 @@ import {
   type PlanItem,
   type Problem,
 } from './problem.ts';
-import { refine } from './refine.ts';
+import { refine, refineTolerant } from './refine.ts';
 import { partitionTwoWay } from './two-way.ts';
 
 export type { PlanItem } from './problem.ts';
@@ -255,25 +255,35 @@ export function plan(request: PlanRequest): PlanResult {
     best = { assign: chosen.assign, makespan: chosen.makespan, method: best.method };
 
   // Evenness and noise: the floor, moves that pay for themselves, the cap (refine.ts).
-  const noise = buildNoise(
-    p,
-    request.items,
-    request.baseVariance,
-    request.confidence ?? DEFAULT_CONFIDENCE,
-    tolerance > 0
-      ? { allowance: tolerance * best.makespan, ceiling: churnLimit(p, best.makespan, tolerance) }
-      : undefined,
-  );
   if (request.maxMoves !== undefined && !(Number.isInteger(request.maxMoves) && request.maxMoves >= 0)) {
     throw new IrqkitError('IRQ_ERR_USAGE', 'the move cap must be a whole number, 0 or more');
   }
-  const refined = refine(
-    p,
-    noise,
-    { best: best.assign, chosen: chosen.assign },
-    new Budget(Math.max(1, timeLimitMs), request.now),
-    request.maxMoves,
-  );
+  const confidence = request.confidence ?? DEFAULT_CONFIDENCE;
+  const strictNoise = buildNoise(p, request.items, request.baseVariance, confidence);
+  const refineBudget = (): Budget => new Budget(Math.max(1, timeLimitMs), request.now);
+  const refined =
+    tolerance > 0
+      ? refineTolerant(
+          p,
+          {
+            strict: strictNoise,
+            loose: buildNoise(p, request.items, request.baseVariance, confidence, {
+              allowance: tolerance * best.makespan,
+              ceiling: churnLimit(p, best.makespan, tolerance),
+            }),
+          },
+          {
+            loose: [best.assign, chosen.assign],
+            strict: [
+              best.assign,
+              hasCurrent ? leastChurn(p, best.assign, best.makespan, 0, refineBudget()).assign : best.assign,
+            ],
+          },
+          refineBudget,
+          request.maxMoves,
+        )
+      : refine(p, strictNoise, [best.assign, chosen.assign], refineBudget(), request.maxMoves);
+  const noise = refined.noise;
   const finalAssign = refined.assign;
   const loads = Array.from(loadsOf(p, finalAssign));
   const finalMakespan = maxOf(loads);

@@ -14,156 +14,11 @@
  *  - With `maxMoves`, the least valuable moves beyond the cap are put back.
  */
 import type { Budget, WorkBudget } from './budget.ts';
-import { EVEN, evenOut, FLOOR, type Rule, slack, violation } from './even.ts';
+import { EVEN, evenOut, FLOOR, slack, violation } from './even.ts';
 import { type Noise, pairMargin, rankMargin } from './noise.ts';
+import { cap, homeOf, type MoveValue, moveValue, prune } from './pays.ts';
 import { Placement } from './placement.ts';
 import { isAllowed, type Problem } from './problem.ts';
-
-/** Even-out and prune rounds before settling for the floor alone (in practice two or three). */
-const MAX_ROUNDS = 16;
-
-export interface MoveValue {
-  /** How much the move lowers the higher of its two CPUs' loads against putting it back. */
-  gain: number;
-  /** That pair's noise margin. */
-  margin: number;
-}
-
-/** Where an item may be put back: its current CPU, when that is planned and allowed. */
-export function homeOf(p: Problem, j: number): number {
-  const h = p.current[j] as number;
-  return h >= 0 && isAllowed(p, j, h) ? h : -1;
-}
-
-/** Gain and margin of a moved item that could stay where it is; null for the others. */
-export function moveValue(p: Problem, noise: Noise, s: Placement, j: number): MoveValue | null {
-  const h = homeOf(p, j);
-  const c = s.assign[j] as number;
-  if (h < 0 || h === c) return null;
-  const w = p.w[j] as number;
-  const lh = s.loads[h] as number;
-  const lc = s.loads[c] as number;
-  return {
-    gain: Math.max(lh + w, lc - w) - Math.max(lh, lc),
-    margin: pairMargin(noise, s.vars[h] as number, s.vars[c] as number),
-  };
-}
-
-function pays(p: Problem, s: Placement, a: number, b: number, v: MoveValue): boolean {
-  return v.gain > v.margin + slack(p, s.loads[a] as number, s.loads[b] as number);
-}
-
-/** Voluntary moves (items that could stay where they are), with their values. */
-function movesOf(p: Problem, noise: Noise, s: Placement): Array<{ j: number; v: MoveValue }> {
-  const out: Array<{ j: number; v: MoveValue }> = [];
-  for (let j = 0; j < p.n; j++) {
-    const v = moveValue(p, noise, s, j);
-    if (v) out.push({ j, v });
-  }
-  return out;
-}
-
-/** The least valuable move: the smallest gain beyond its margin, ties by position. */
-function leastValuable(moves: Array<{ j: number; v: MoveValue }>): { j: number; v: MoveValue } | null {
-  let worst: { j: number; v: MoveValue } | null = null;
-  for (const m of moves) {
-    if (!worst || m.v.gain - m.v.margin < worst.v.gain - worst.v.margin) worst = m;
-  }
-  return worst;
-}
-
-/** A change that does not pay: one move, or a swap (j ≥ 0) of two IRQs between two CPUs. */
-interface Unpaid {
-  i: number;
-  j: number;
-  excess: number;
-}
-
-/**
- * Gain and margin of a swap: two moved IRQs that exchanged their CPUs, against putting both
- * back. Putting back either one alone is costly, so only the pair shows whether it pays.
- */
-export function swapValue(p: Problem, noise: Noise, s: Placement, i: number, j: number): MoveValue {
-  const a = s.assign[j] as number; // i's home
-  const b = s.assign[i] as number; // j's home
-  const delta = (p.w[i] as number) - (p.w[j] as number);
-  const la = s.loads[a] as number;
-  const lb = s.loads[b] as number;
-  return {
-    gain: Math.max(la + delta, lb - delta) - Math.max(la, lb),
-    margin: pairMargin(noise, s.vars[a] as number, s.vars[b] as number),
-  };
-}
-
-/** Moved IRQs that exchanged CPUs with each other, each pair once (i < j). */
-export function swapsOf(p: Problem, s: Placement): Array<[number, number]> {
-  const byRoute = new Map<number, number[]>();
-  const out: Array<[number, number]> = [];
-  for (let j = 0; j < p.n; j++) {
-    const h = homeOf(p, j);
-    const c = s.assign[j] as number;
-    if (h < 0 || h === c) continue;
-    for (const i of byRoute.get(c * p.k + h) ?? []) out.push([i, j]);
-    const key = h * p.k + c;
-    const list = byRoute.get(key);
-    if (list) list.push(j);
-    else byRoute.set(key, [j]);
-  }
-  return out;
-}
-
-function leastValuableUnpaid(p: Problem, noise: Noise, s: Placement): Unpaid | null {
-  let worst: Unpaid | null = null;
-  // a and b: the two CPUs; shift: the load that putting the change back moves from b to a.
-  const consider = (i: number, j: number, a: number, b: number, shift: number, v: MoveValue): void => {
-    if (pays(p, s, a, b, v)) return;
-    // Never past the tolerance's makespan ceiling (the search's own limit for fewer moves).
-    const la = s.loads[a] as number;
-    const lb = s.loads[b] as number;
-    if (Math.max(la + shift, lb - shift) > Math.max(noise.ceiling, la, lb)) return;
-    const excess = v.gain - v.margin;
-    if (!worst || excess < worst.excess) worst = { i, j, excess };
-  };
-  for (const { j, v } of movesOf(p, noise, s)) {
-    consider(j, -1, homeOf(p, j), s.assign[j] as number, p.w[j] as number, v);
-  }
-  for (const [i, j] of swapsOf(p, s)) {
-    const shift = (p.w[i] as number) - (p.w[j] as number);
-    consider(i, j, s.assign[j] as number, s.assign[i] as number, shift, swapValue(p, noise, s, i, j));
-  }
-  return worst;
-}
-
-/**
- * Puts back, one change at a time and the least valuable first, every move and every swap
- * that does not pay for itself.
- */
-function prune(p: Problem, noise: Noise, s: Placement, budget: WorkBudget): number {
-  let undone = 0;
-  for (;;) {
-    budget.spend(1 + p.n / 8);
-    const worst = leastValuableUnpaid(p, noise, s);
-    if (!worst) return undone;
-    const { i, j } = worst;
-    s.move(i, homeOf(p, i));
-    if (j >= 0) s.move(j, homeOf(p, j));
-    undone++;
-  }
-}
-
-/** Puts back the least valuable moves until at most `maxMoves` remain, then prunes again. */
-function cap(p: Problem, noise: Noise, s: Placement, maxMoves: number, budget: WorkBudget): number {
-  let dropped = 0;
-  for (;;) {
-    const moves = movesOf(p, noise, s);
-    budget.spend(1 + p.n / 16);
-    if (moves.length <= maxMoves) break;
-    const worst = leastValuable(moves) as { j: number; v: MoveValue };
-    s.move(worst.j, homeOf(p, worst.j));
-    dropped++;
-  }
-  return dropped > 0 ? dropped + prune(p, noise, s, budget) : 0;
-}
 
 export interface Settled {
   s: Placement;
@@ -174,11 +29,23 @@ export interface Settled {
 }
 
 /**
- * From one start: even out every pair to its (pair) margin, tighten, and put back moves that
- * do not pay, until nothing changes; then apply the cap. Evening out to the pair margin, below
- * the floor margin that decides whether a placement needs moves at all, and tightening are the
- * hysteresis: once IRQs move, they land well inside the floor, so the next measurement, with
- * fresh noise, does not find the placement at its edge.
+ * Evens out every pair to its margin (only pairs with a CPU in `only`, when the rest are known
+ * to be even), then puts back moves that do not pay, which keeps the floor. False when the
+ * budget ran out first.
+ */
+function clean(p: Problem, noise: Noise, s: Placement, budget: WorkBudget, only?: Uint8Array): boolean {
+  if (!evenOut(p, noise, s, budget, EVEN, only).converged) return false;
+  prune(p, noise, s, budget);
+  return true;
+}
+
+/**
+ * From one start: even out every pair to its (pair) margin and put back moves that do not pay;
+ * then tighten with the IRQs that move anyway, and keep that if it cleans up again; then let
+ * pairs of CPUs trade contents where that saves moves; then apply the cap. Evening out to the pair margin, below the floor margin that decides whether a
+ * placement needs moves at all, and tightening are the hysteresis: once IRQs move, they land
+ * well inside the floor, so the next measurement, with fresh noise, does not find the
+ * placement at its edge.
  */
 export function settle(
   p: Problem,
@@ -187,22 +54,87 @@ export function settle(
   budget: WorkBudget,
   maxMoves?: number,
 ): Settled {
-  const s = new Placement(p, noise, start);
-  const home = Int32Array.from({ length: p.n }, (_, j) => homeOf(p, j));
-  const tighten: Rule = { kind: 'tighten', home };
-  let settled = false;
-  for (let round = 0; round < MAX_ROUNDS && !settled; round++) {
-    const even = evenOut(p, noise, s, budget, EVEN);
-    if (!even.converged) break;
-    const tight = evenOut(p, noise, s, budget, tighten);
-    if (!tight.converged) break;
-    const pruned = prune(p, noise, s, budget);
-    settled = pruned === 0 && even.steps === 0 && tight.steps === 0;
+  let s = new Placement(p, noise, start);
+  const settled = clean(p, noise, s, budget);
+  if (settled) {
+    const versions = Int32Array.from(s.version);
+    if (swapContents(p, s, budget) > 0) {
+      clean(
+        p,
+        noise,
+        s,
+        budget,
+        Uint8Array.from(s.version, (v, c) => (v !== versions[c] ? 1 : 0)),
+      );
+    }
   }
-  // Out of rounds or budget with moves just put back: the floor comes first.
-  if (!settled) evenOut(p, noise, s, budget, EVEN);
+  if (!settled) {
+    // Out of budget: the floor comes first.
+    evenOut(p, noise, s, budget, EVEN);
+  } else if (!noise.exact || noise.allowance > 0) {
+    // (With exact input every margin is 0, and the floor already admits no gain at all.)
+    const before = Int32Array.from(s.assign);
+    const versions = Int32Array.from(s.version);
+    const home = Int32Array.from({ length: p.n }, (_, j) => homeOf(p, j));
+    const tight = evenOut(p, noise, s, budget, { kind: 'tighten', home });
+    // Tightening lowers some pairs and raises others, and can change which pair margin a moved
+    // IRQ is held to: even out and prune again around the CPUs it touched, or undo it.
+    const touched = Uint8Array.from(s.version, (v, c) => (v !== versions[c] ? 1 : 0));
+    if (tight.steps > 0 && !clean(p, noise, s, budget, touched)) s = new Placement(p, noise, before);
+  }
+  if (settled) {
+    const versions = Int32Array.from(s.version);
+    if (swapContents(p, s, budget) > 0) {
+      clean(
+        p,
+        noise,
+        s,
+        budget,
+        Uint8Array.from(s.version, (v, c) => (v !== versions[c] ? 1 : 0)),
+      );
+    }
+  }
   const dropped = maxMoves === undefined ? 0 : cap(p, noise, s, maxMoves, budget);
   return { s, settled, dropped };
+}
+
+/**
+ * Fewer moves for the same loads: where two CPUs could trade everything movable on them (every
+ * IRQ allowed on the other) with fewer IRQs away from home and the higher of the two loads no
+ * higher, they do. A plan that sends one IRQ to a CPU and that CPU's IRQ elsewhere, say, keeps
+ * the second at home instead. Only pairs where an IRQ sits on the other's home are tried.
+ */
+function swapContents(p: Problem, s: Placement, budget: WorkBudget): number {
+  let swapped = 0;
+  for (let j = 0; j < p.n; j++) {
+    const a = s.assign[j] as number;
+    const b = homeOf(p, j);
+    if (b < 0 || b === a) continue;
+    budget.spend(1 + ((s.members[a] as number[]).length + (s.members[b] as number[]).length) / 8);
+    const onA = [...(s.members[a] as number[])];
+    const onB = [...(s.members[b] as number[])];
+    if (!onA.every((x) => isAllowed(p, x, b)) || !onB.every((x) => isAllowed(p, x, a))) continue;
+    let delta = 0;
+    let sumA = 0;
+    let sumB = 0;
+    for (const x of onA) {
+      const h = homeOf(p, x);
+      delta += (h === b ? 0 : 1) - (h === a ? 0 : 1);
+      sumA += p.w[x] as number;
+    }
+    for (const x of onB) {
+      const h = homeOf(p, x);
+      delta += (h === a ? 0 : 1) - (h === b ? 0 : 1);
+      sumB += p.w[x] as number;
+    }
+    const la = s.loads[a] as number;
+    const lb = s.loads[b] as number;
+    if (delta >= 0 || Math.max(la - sumA + sumB, lb - sumB + sumA) > Math.max(la, lb)) continue;
+    for (const x of onA) s.move(x, b);
+    for (const x of onB) s.move(x, a);
+    swapped++;
+  }
+  return swapped;
 }
 
 /** Number of voluntary moves plus placements of items that cannot stay where they are. */
@@ -220,14 +152,19 @@ function byLoadDesc(s: Placement): number[] {
 }
 
 /**
- * (a), (b): the sorted loads, busiest first, rank by rank; at each rank the two loads count as
- * equal within `rankMargin`. (c): fewer moves.
+ * (a), (b): the sorted loads, busiest first, rank by rank. A plan is better when, at some rank,
+ * its load is lower by more than the margin of the two loads (`rankMargin` against a balanced
+ * current placement, the pair margin otherwise) and at no rank before it higher at all: loads
+ * within the margin count as equal, and a plan that is higher at an earlier rank, even within
+ * the margin, is not better for being lower later. (c): then fewer moves. Negative: x first.
  */
 export function compare(p: Problem, noise: Noise, x: Placement, y: Placement, how: 'stay' | 'move'): number {
   const ox = byLoadDesc(x);
   const oy = byLoadDesc(y);
   const ranks = how === 'stay' ? 1 : p.k;
-  for (let i = 0; i < ranks; i++) {
+  let xHigher = false;
+  let yHigher = false;
+  for (let i = 0; i < ranks && !(xHigher && yHigher); i++) {
     const cx = ox[i] as number;
     const cy = oy[i] as number;
     const lx = x.loads[cx] as number;
@@ -236,8 +173,10 @@ export function compare(p: Problem, noise: Noise, x: Placement, y: Placement, ho
     const vy = y.vars[cy] as number;
     const margin =
       (how === 'stay' ? rankMargin(noise, vx, vy) : pairMargin(noise, vx, vy)) + slack(p, lx, ly);
-    if (lx < ly - margin) return -1;
-    if (ly < lx - margin) return 1;
+    if (!xHigher && lx < ly - margin) return -1;
+    if (!yHigher && ly < lx - margin) return 1;
+    if (lx > ly) xHigher = true;
+    if (ly > lx) yHigher = true;
   }
   return movesIn(p, x.assign) - movesIn(p, y.assign);
 }
@@ -252,21 +191,24 @@ export interface Refined {
   settled: boolean;
   /** Which start the plan came from. */
   from: 'plan' | 'current';
+  /** The margins it was made with. */
+  noise: Noise;
 }
 
 export function refine(
   p: Problem,
   noise: Noise,
-  starts: { best: Int32Array; chosen: Int32Array },
+  starts: readonly Int32Array[],
   budget: Budget,
   maxMoves?: number,
 ): Refined {
-  const home = Int32Array.from(starts.chosen, (c, j) => {
+  // IRQs with no home go where the churn step's choice (the second start) put them.
+  const home = Int32Array.from(starts[1] ?? (starts[0] as Int32Array), (c, j) => {
     const h = homeOf(p, j);
     return h >= 0 ? h : c;
   });
-  const others = [starts.best, starts.chosen].filter(
-    (a, i, all) => !sameAssign(a, home) && (i === 0 || !sameAssign(a, all[0] as Int32Array)),
+  const others = starts.filter(
+    (a, i) => !sameAssign(a, home) && starts.slice(0, i).every((b) => !sameAssign(a, b)),
   );
   const current = new Placement(p, noise, home);
   const balanced = fits(noise, current) && violation(p, noise, current, FLOOR, budget) === null;
@@ -288,16 +230,23 @@ export function refine(
   }
   // IRQs move anyway: settle every start, the plan's first (near the best makespan, so cheap
   // to even out, and the result must exist); the current placement, which may be far from
-  // even and slow to settle, gets what is left and is dropped if it does not settle in that.
-  // Then rank by rank within the pair margin, then by moves.
-  const candidates: Array<[Refined['from'], Settled]> = others.map((a, i) => [
-    'plan',
-    settle(p, noise, a, budget.slice(i === 0 ? 0.5 : 0.6), maxMoves),
-  ]);
-  candidates.push(['current', settle(p, noise, home, budget.slice(1), maxMoves)]);
-  let [from, best] = candidates[0] as [Refined['from'], Settled];
-  for (const [f, c] of candidates.slice(1)) {
-    if (c.settled && fits(noise, c.s) && (!best.settled || compare(p, noise, c.s, best.s, 'move') < 0)) {
+  // even and slow to settle, gets at most twice what the plan's start took, and is dropped if
+  // it does not settle in that. Then rank by rank within the pair margin, then by moves.
+  const candidates: Array<[Refined['from'], Settled]> = [];
+  let planUnits = 0;
+  others.forEach((a, i) => {
+    const spent = budget.spent;
+    candidates.push(['plan', settle(p, noise, a, budget.slice(i === 0 ? 0.5 : 0.6), maxMoves)]);
+    if (i === 0) planUnits = budget.spent - spent;
+  });
+  const forCurrent = others.length > 0 ? Math.max(2 * planUnits, 10_000) : Number.POSITIVE_INFINITY;
+  candidates.push(['current', settle(p, noise, home, budget.slice(1, forCurrent), maxMoves)]);
+  const ok = (c: Settled): boolean => c.settled && fits(noise, c.s);
+  let [from, best] = (candidates.find(([, c]) => ok(c)) ??
+    candidates.find(([, c]) => c.settled) ??
+    candidates[0]) as [Refined['from'], Settled];
+  for (const [f, c] of candidates) {
+    if (c !== best && ok(c) && compare(p, noise, c.s, best.s, 'move') < 0) {
       from = f;
       best = c;
     }
@@ -321,6 +270,38 @@ function kept(s: Placement): Settled {
   return { s, settled: true, dropped: 0 };
 }
 
+/**
+ * With a tolerance every margin widens by it, and the local search takes other paths: it can
+ * end with more moves and a plan that the one made without the tolerance beats on evenness by
+ * more than the tolerance. So that one is made too (from the churn step's choice without a
+ * tolerance), and it wins in that case: a tolerance never costs moves and evenness at once.
+ */
+export function refineTolerant(
+  p: Problem,
+  noises: { strict: Noise; loose: Noise },
+  starts: { loose: readonly Int32Array[]; strict: readonly Int32Array[] },
+  budget: () => Budget,
+  maxMoves?: number,
+): Refined {
+  const loose = refine(p, noises.loose, starts.loose, budget(), maxMoves);
+  const strict = refine(p, noises.strict, starts.strict, budget(), maxMoves);
+  const worse =
+    movesIn(p, loose.assign) > movesIn(p, strict.assign) &&
+    evenerBeyond(strict.loads, loose.loads, noises.loose.allowance);
+  return worse && strict.settled ? strict : loose;
+}
+
+/** Lower by more than `margin` at some rank of the sorted loads, and higher at no rank before. */
+function evenerBeyond(x: ArrayLike<number>, y: ArrayLike<number>, margin: number): boolean {
+  const sx = Array.from(x).sort((a, b) => b - a);
+  const sy = Array.from(y).sort((a, b) => b - a);
+  for (let i = 0; i < sx.length; i++) {
+    if ((sx[i] as number) < (sy[i] as number) - margin) return true;
+    if ((sx[i] as number) > (sy[i] as number)) return false;
+  }
+  return false;
+}
+
 function refined(p: Problem, noise: Noise, best: Settled, from: Refined['from']): Refined {
   const s = best.s;
   return {
@@ -331,5 +312,6 @@ function refined(p: Problem, noise: Noise, best: Settled, from: Refined['from'])
     dropped: best.dropped,
     settled: best.settled,
     from,
+    noise,
   };
 }
