@@ -244,6 +244,33 @@ describe('the evenness floor and moves that pay for themselves (generated instan
   });
 });
 
+describe('a busiest CPU that holds one big IRQ alone', () => {
+  // The issue's lopsided plan: the makespan is the big IRQ, so it is optimal whatever the other
+  // CPUs do, and a planner that looks only at the busiest CPU leaves CPU 1 at 90 and CPU 2 at 5.
+  const items: PlanItem[] = [
+    { id: '1', load: 100, current: 0 },
+    { id: '2', load: 60, current: 1 },
+    { id: '3', load: 30, current: 1 },
+    { id: '4', load: 5, current: 2 },
+    { id: '5', load: 15, current: 3 },
+  ];
+  for (const variance of [false, true]) {
+    it(`still evens out the others (${variance ? 'Poisson variances' : 'exact loads'})`, () => {
+      const req: PlanRequest = {
+        cpus: [0, 1, 2, 3],
+        items: variance ? items.map((it) => ({ ...it, variance: it.load / 100 })) : items,
+      };
+      const r = plan(req);
+      assert.equal(r.metrics.makespan, 100);
+      assert.equal(r.metrics.provenOptimal, true);
+      assert.ok(r.metrics.moves > 0);
+      assert.ok(Math.max(...r.cpus.slice(1).map((c) => c.load)) <= 60);
+      const v = view(req, r);
+      assert.equal(floorBreach(v, floorZ(req, v)), null);
+    });
+  }
+});
+
 describe('maxMoves keeps the most valuable moves', () => {
   it('drops the least valuable moves first and says how many', () => {
     // Four IRQs on CPU 0, none elsewhere: every move off CPU 0 pays.

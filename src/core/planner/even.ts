@@ -189,31 +189,23 @@ function pairCost(s: Placement, a: number, b: number): number {
  * The pairs of CPUs still to look at, at most one entry per pair, by key: for a pair not yet
  * examined since its CPUs last changed, D/2, a bound on any step's gain; for an examined pair,
  * its best step's gain. An indexed binary max-heap over pair ids (min·k + max), so a pair whose
- * CPUs change is updated in place rather than queued again. Ties go to single moves, then to
- * the lower pair id, so the order is deterministic.
+ * CPUs change is updated in place rather than queued again; only the position index is k² long.
+ * Ties go to single moves, then to the lower pair id, so the order is deterministic.
  */
 class PairQueue {
-  private readonly key: Float64Array;
-  /** The higher and lower CPU of the pair when it was queued. */
-  private readonly hi: Int32Array;
-  private readonly lo: Int32Array;
-  /** The pair's examined step, or null while it is only bounded. */
-  private readonly step: Array<Step | null>;
-  /** Position of each pair in `heap`, or -1. */
+  /** Heap position of each pair, or -1. */
   private readonly pos: Int32Array;
-  private readonly heap: Int32Array;
+  // By heap position: the pair, its key, its higher CPU, its examined step (null: a bound).
+  private id = new Int32Array(256);
+  private key = new Float64Array(256);
+  private hi = new Int32Array(256);
+  private step: Array<Step | null> = [];
   private n = 0;
   private readonly k: number;
 
   constructor(k: number) {
     this.k = k;
-    const pairs = k * k;
-    this.key = new Float64Array(pairs);
-    this.hi = new Int32Array(pairs);
-    this.lo = new Int32Array(pairs);
-    this.step = new Array<Step | null>(pairs).fill(null);
-    this.pos = new Int32Array(pairs).fill(-1);
-    this.heap = new Int32Array(pairs);
+    this.pos = new Int32Array(k * k).fill(-1);
   }
 
   get size(): number {
@@ -222,95 +214,118 @@ class PairQueue {
 
   /** Empties the queue in O(entries), so one queue serves every search on a problem. */
   clear(): void {
-    for (let i = 0; i < this.n; i++) {
-      const id = this.heap[i] as number;
-      this.pos[id] = -1;
-      this.step[id] = null;
-    }
+    for (let i = 0; i < this.n; i++) this.pos[this.id[i] as number] = -1;
     this.n = 0;
+    this.step.length = 0;
   }
 
-  /** Higher key first; on a tie, a single move (or a bound, which may hide one) before a swap. */
+  /** Position x above position y: higher key; on a tie, a move (or a bound) before a swap. */
   private above(x: number, y: number): boolean {
     const kx = this.key[x] as number;
     const ky = this.key[y] as number;
     if (kx !== ky) return kx > ky;
     const sx = (this.step[x]?.j ?? -1) >= 0 ? 1 : 0;
     const sy = (this.step[y]?.j ?? -1) >= 0 ? 1 : 0;
-    return sx !== sy ? sx < sy : x < y;
+    return sx !== sy ? sx < sy : (this.id[x] as number) < (this.id[y] as number);
   }
 
-  private place(i: number, id: number): void {
-    this.heap[i] = id;
-    this.pos[id] = i;
+  private swap(x: number, y: number): void {
+    const ix = this.id[x] as number;
+    const iy = this.id[y] as number;
+    this.id[x] = iy;
+    this.id[y] = ix;
+    this.pos[iy] = x;
+    this.pos[ix] = y;
+    const kx = this.key[x] as number;
+    this.key[x] = this.key[y] as number;
+    this.key[y] = kx;
+    const hx = this.hi[x] as number;
+    this.hi[x] = this.hi[y] as number;
+    this.hi[y] = hx;
+    const sx = this.step[x] ?? null;
+    this.step[x] = this.step[y] ?? null;
+    this.step[y] = sx;
   }
 
   private up(i: number): void {
-    const id = this.heap[i] as number;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      const pid = this.heap[parent] as number;
-      if (!this.above(id, pid)) break;
-      this.place(i, pid);
+      if (!this.above(i, parent)) break;
+      this.swap(i, parent);
       i = parent;
     }
-    this.place(i, id);
   }
 
   private down(i: number): void {
-    const id = this.heap[i] as number;
     for (;;) {
       const l = 2 * i + 1;
       if (l >= this.n) break;
       const r = l + 1;
-      let m = l;
-      if (r < this.n && this.above(this.heap[r] as number, this.heap[l] as number)) m = r;
-      const mid = this.heap[m] as number;
-      if (!this.above(mid, id)) break;
-      this.place(i, mid);
+      const m = r < this.n && this.above(r, l) ? r : l;
+      if (!this.above(m, i)) break;
+      this.swap(i, m);
       i = m;
     }
-    this.place(i, id);
   }
 
-  id(x: number, y: number): number {
+  private grow(): void {
+    const size = this.id.length * 2;
+    const id = new Int32Array(size);
+    id.set(this.id);
+    const key = new Float64Array(size);
+    key.set(this.key);
+    const hi = new Int32Array(size);
+    hi.set(this.hi);
+    this.id = id;
+    this.key = key;
+    this.hi = hi;
+  }
+
+  private idOf(x: number, y: number): number {
     return x < y ? x * this.k + y : y * this.k + x;
   }
 
   /** Queues or updates the pair (a higher than b) with this key and examined step, if any. */
   set(a: number, b: number, key: number, step: Step | null): void {
-    const id = this.id(a, b);
-    this.key[id] = key;
-    this.hi[id] = a;
-    this.lo[id] = b;
-    this.step[id] = step;
-    const at = this.pos[id] as number;
+    const id = this.idOf(a, b);
+    let at = this.pos[id] as number;
     if (at < 0) {
-      this.place(this.n++, id);
-      this.up(this.n - 1);
-    } else {
-      this.up(at);
-      this.down(this.pos[id] as number);
+      if (this.n === this.id.length) this.grow();
+      at = this.n++;
+      this.id[at] = id;
+      this.pos[id] = at;
     }
+    this.key[at] = key;
+    this.hi[at] = a;
+    this.step[at] = step;
+    this.up(at);
+    this.down(this.pos[id] as number);
   }
 
   remove(x: number, y: number): void {
-    const id = this.id(x, y);
+    const id = this.idOf(x, y);
     const at = this.pos[id] as number;
     if (at < 0) return;
-    this.pos[id] = -1;
-    this.step[id] = null;
-    const last = this.heap[--this.n] as number;
-    if (at === this.n) return;
-    this.place(at, last);
-    this.up(at);
-    this.down(this.pos[last] as number);
+    const last = --this.n;
+    if (at !== last) {
+      this.swap(at, last);
+      this.pos[id] = -1;
+      this.step[last] = null;
+      this.up(at);
+      this.down(at);
+    } else {
+      this.pos[id] = -1;
+      this.step[last] = null;
+    }
   }
 
   /** The top pair: [higher CPU, lower CPU, its examined step or null]. */
   top(): [number, number, Step | null] {
-    const id = this.heap[0] as number;
-    return [this.hi[id] as number, this.lo[id] as number, this.step[id] ?? null];
+    const id = this.id[0] as number;
+    const a = this.hi[0] as number;
+    const lo = Math.floor(id / this.k);
+    const b = lo === a ? id % this.k : lo;
+    return [a, b, this.step[0] ?? null];
   }
 }
 

@@ -106,10 +106,17 @@ export function settle(
  */
 function swapContents(p: Problem, s: Placement, budget: WorkBudget): number {
   let swapped = 0;
+  const pairs = new Set<number>();
   for (let j = 0; j < p.n; j++) {
     const a = s.assign[j] as number;
     const b = homeOf(p, j);
-    if (b < 0 || b === a) continue;
+    if (b >= 0 && b !== a) pairs.add(a < b ? a * p.k + b : b * p.k + a);
+  }
+  budget.spend(p.n / 8);
+  for (const pair of [...pairs].sort((x, y) => x - y)) {
+    if (budget.exhausted()) break;
+    const a = Math.floor(pair / p.k);
+    const b = pair % p.k;
     budget.spend(1 + ((s.members[a] as number[]).length + (s.members[b] as number[]).length) / 8);
     const onA = [...(s.members[a] as number[])];
     const onB = [...(s.members[b] as number[])];
@@ -228,19 +235,21 @@ export function refine(
     }
     return refined(p, noise, best, from);
   }
-  // IRQs move anyway: settle every start, the plan's first (near the best makespan, so cheap
-  // to even out, and the result must exist); the current placement, which may be far from
-  // even and slow to settle, gets at most twice what the plan's start took, and is dropped if
-  // it does not settle in that. Then rank by rank within the pair margin, then by moves.
+  // IRQs move anyway: settle every start. The search's plan comes first: it is near the best
+  // makespan, so cheap to even out, and a result must exist. Every other start (the churn
+  // step's choice, the current placement) may be far from even and slow to settle: it gets at
+  // most what the first took, and is dropped if it does not settle in that. Then rank
+  // by rank within the pair margin, then by moves.
   const candidates: Array<[Refined['from'], Settled]> = [];
-  let planUnits = 0;
-  others.forEach((a, i) => {
+  let cap = Number.POSITIVE_INFINITY;
+  for (const [from, start] of [
+    ...others.map((a): [Refined['from'], Int32Array] => ['plan', a]),
+    ['current', home] as [Refined['from'], Int32Array],
+  ]) {
     const spent = budget.spent;
-    candidates.push(['plan', settle(p, noise, a, budget.slice(i === 0 ? 0.5 : 0.6), maxMoves)]);
-    if (i === 0) planUnits = budget.spent - spent;
-  });
-  const forCurrent = others.length > 0 ? Math.max(2 * planUnits, 10_000) : Number.POSITIVE_INFINITY;
-  candidates.push(['current', settle(p, noise, home, budget.slice(1, forCurrent), maxMoves)]);
+    candidates.push([from, settle(p, noise, start, budget.slice(0.5, cap), maxMoves)]);
+    if (cap === Number.POSITIVE_INFINITY) cap = Math.max(budget.spent - spent, 10_000);
+  }
   const ok = (c: Settled): boolean => c.settled && fits(noise, c.s);
   let [from, best] = (candidates.find(([, c]) => ok(c)) ??
     candidates.find(([, c]) => c.settled) ??
