@@ -199,13 +199,21 @@ const RETARGETS = 4;
 
 /**
  * Moves IRQ i, which is needed away from home but does not pay where it is, to one of the
- * least-loaded CPUs it may use where it pays and the floor still holds around both CPUs.
+ * least-loaded CPUs it may use where it pays, the floor still holds around both CPUs, and the
+ * busiest CPU stays the busiest.
  */
 function retarget(p: Problem, noise: Noise, s: Placement, i: number, budget: WorkBudget): boolean {
   const at = s.assign[i] as number;
   const home = homeOf(p, i);
+  const w = p.w[i] as number;
+  let busiest = Number.NEGATIVE_INFINITY;
+  for (const l of s.loads) busiest = Math.max(busiest, l);
   const options: number[] = [];
-  for (let d = 0; d < p.k; d++) if (d !== at && d !== home && isAllowed(p, i, d)) options.push(d);
+  for (let d = 0; d < p.k; d++) {
+    // Never onto a CPU it would make the busiest.
+    if (d !== at && d !== home && isAllowed(p, i, d) && (s.loads[d] as number) + w <= busiest)
+      options.push(d);
+  }
   options.sort((x, y) => (s.loads[x] as number) - (s.loads[y] as number) || x - y);
   for (const d of options.slice(0, RETARGETS)) {
     s.move(i, d);
