@@ -7,6 +7,8 @@
  *     More CPUs: exact pair re-partitioning from the LPT and KK starts, then branch-and-bound
  *     for small instances, all inside one deterministic work budget.
  *  3. Churn: among plans within `tolerance` of the best makespan, the fewest moves.
+ *  4. Evenness and noise (refine.ts): the other CPUs evened out too, moves that pay for
+ *     themselves only, and a balanced current placement left alone (docs/design.md).
  */
 import { IrqkitError } from '../errors.ts';
 import { type BalanceMetrics, balanceMetrics, type CpuShare, cpuShares } from '../metrics.ts';
@@ -74,7 +76,10 @@ export interface Assignment {
    * target) against leaving this one IRQ where it is, the rest of the plan unchanged.
    */
   gain?: number;
-  /** For a moved IRQ: the noise margin of that pair of CPUs, which `gain` exceeds. */
+  /**
+   * For a moved IRQ: the noise margin of that pair of CPUs, which `gain` exceeds (unless putting
+   * the IRQ back would break the evenness floor, docs/design.md).
+   */
   margin?: number;
 }
 
@@ -83,7 +88,12 @@ export interface NoiseSummary {
   confidence: number;
   /** True when every variance is 0: the input is exact and so is the plan. */
   exact: boolean;
-  /** The margin on the busiest CPU: loads within it of the makespan count as equal to it. */
+  /**
+   * How much lower another plan's busiest CPU must be to count as better than this plan's, for
+   * a busiest CPU of the same variance V: 2·z_F·√V, with z_F the confidence corrected for the
+   * k(k−1)/2 CPU pairs (noise.ts), plus the tolerance's allowance. 0 when exact. A balanced
+   * current placement is left only for a plan that beats it by this (docs/design.md).
+   */
   makespanMargin: number;
   /** Moves left out by `maxMoves` (the least valuable). */
   movesDropped: number;
