@@ -47,9 +47,12 @@ export class Budget {
     return this.clockFired ? 'clock' : 'budget';
   }
 
-  /** A child budget that may use at most `fraction` of what is left, charged to this one too. */
-  slice(fraction: number): SubBudget {
-    return new SubBudget(this, Math.max(1, Math.floor((this.units - this.used) * fraction)));
+  /**
+   * A child budget that may use at most `fraction` of what is left (and at most `cap` units),
+   * charged to this one too.
+   */
+  slice(fraction: number, cap = Number.POSITIVE_INFINITY): SubBudget {
+    return new SubBudget(this, Math.max(1, Math.floor(Math.min(cap, (this.units - this.used) * fraction))));
   }
 }
 

@@ -8,6 +8,8 @@
  *     small instances (sequential partitioning up to 40 IRQs, branch-and-bound up to 200), all
  *     inside one deterministic work budget.
  *  3. Churn: among plans within `tolerance` of the best makespan, the fewest moves.
+ *  4. Evenness and noise (refine.ts): the other CPUs evened out too, moves that pay for
+ *     themselves only, and a balanced current placement left alone (docs/design.md).
  */
 import { IrqkitError } from '../errors.ts';
 import { type BalanceMetrics, balanceMetrics, type CpuShare, cpuShares } from '../metrics.ts';
@@ -15,8 +17,9 @@ import { karmarkarKarp, longestProcessingTime, MinLoadTree, roundRobin } from '.
 import { lowerBound } from './bounds.ts';
 import { branchAndBound } from './branch-and-bound.ts';
 import { Budget, type StopReason } from './budget.ts';
-import { leastChurn } from './churn.ts';
+import { churnLimit, leastChurn } from './churn.ts';
 import { improveByPairs } from './improve.ts';
+import { buildNoise, makespanMargin, variancesOf } from './noise.ts';
 import {
   buildProblem,
   countMoves,
@@ -26,6 +29,7 @@ import {
   type PlanItem,
   type Problem,
 } from './problem.ts';
+import { refine, refineTolerant } from './refine.ts';
 import { canPartitionSequentially, sequentialPartition } from './sequential-partition.ts';
 import { partitionTwoWay } from './two-way.ts';
 
@@ -89,7 +93,10 @@ export interface Assignment {
    * target) against leaving this one IRQ where it is, the rest of the plan unchanged.
    */
   gain?: number;
-  /** For a moved IRQ: the noise margin of that pair of CPUs, which `gain` exceeds. */
+  /**
+   * For a moved IRQ: the noise margin of that pair of CPUs, which `gain` exceeds (unless putting
+   * the IRQ back would break the evenness floor, docs/design.md).
+   */
   margin?: number;
 }
 
@@ -98,7 +105,12 @@ export interface NoiseSummary {
   confidence: number;
   /** True when every variance is 0: the input is exact and so is the plan. */
   exact: boolean;
-  /** The margin on the busiest CPU: loads within it of the makespan count as equal to it. */
+  /**
+   * How much lower another plan's busiest CPU must be to count as better than this plan's, for
+   * a busiest CPU of the same variance V: 2·z_F·√V, with z_F the confidence corrected for the
+   * k(k−1)/2 CPU pairs (noise.ts), plus the tolerance's allowance. 0 when exact. A balanced
+   * current placement is left only for a plan that beats it by this (docs/design.md).
+   */
   makespanMargin: number;
   /** Moves left out by `maxMoves` (the least valuable). */
   movesDropped: number;
@@ -277,7 +289,42 @@ export function plan(request: PlanRequest): PlanResult {
   if (chosen.makespan < best.makespan)
     best = { assign: chosen.assign, makespan: chosen.makespan, method: best.method };
 
-  const loads = Array.from(loadsOf(p, chosen.assign));
+  // Evenness and noise: the floor, moves that pay for themselves, the cap (refine.ts).
+  if (request.maxMoves !== undefined && !(Number.isInteger(request.maxMoves) && request.maxMoves >= 0)) {
+    throw new IrqkitError('IRQ_ERR_USAGE', 'the move cap must be a whole number, 0 or more');
+  }
+  const confidence = request.confidence ?? DEFAULT_CONFIDENCE;
+  const strictNoise = buildNoise(p, request.items, request.baseVariance, confidence);
+  const refineBudget = (): Budget => new Budget(Math.max(1, timeLimitMs), request.now);
+  const refined =
+    tolerance > 0
+      ? refineTolerant(
+          p,
+          {
+            strict: strictNoise,
+            loose: buildNoise(p, request.items, request.baseVariance, confidence, {
+              allowance: tolerance * best.makespan,
+              ceiling: churnLimit(p, best.makespan, tolerance),
+            }),
+          },
+          {
+            loose: [best.assign, chosen.assign],
+            strict: [
+              best.assign,
+              hasCurrent ? leastChurn(p, best.assign, best.makespan, 0, refineBudget()).assign : best.assign,
+            ],
+          },
+          refineBudget,
+          request.maxMoves,
+        )
+      : refine(p, strictNoise, [best.assign, chosen.assign], refineBudget(), request.maxMoves);
+  const noise = refined.noise;
+  const finalAssign = refined.assign;
+  const loads = Array.from(loadsOf(p, finalAssign));
+  const finalMakespan = maxOf(loads);
+  if (finalMakespan < best.makespan)
+    best = { assign: finalAssign, makespan: finalMakespan, method: best.method };
+
   const irqCount = new Array<number>(p.k).fill(0);
   const assignments: Assignment[] = request.items.map((it) => ({
     id: it.id,
@@ -289,9 +336,14 @@ export function plan(request: PlanRequest): PlanResult {
   }));
   for (let j = 0; j < p.n; j++) {
     const a = assignments[p.itemIndex[j] as number] as Assignment;
-    const pos = chosen.assign[j] as number;
+    const pos = finalAssign[j] as number;
     a.cpu = p.cpus[pos] as number;
     a.moved = a.current !== a.cpu;
+    const value = refined.values[j];
+    if (value) {
+      a.gain = value.gain;
+      a.margin = value.margin;
+    }
   }
   const posOf = new Map(p.cpus.map((c, i) => [c, i]));
   for (const a of assignments) {
@@ -299,33 +351,21 @@ export function plan(request: PlanRequest): PlanResult {
     if (pos !== undefined) irqCount[pos] = (irqCount[pos] as number) + 1;
   }
   const metrics = balanceMetrics(loads, bound.value);
-  const confidence = request.confidence ?? DEFAULT_CONFIDENCE;
-  const variances = new Array<number>(p.k).fill(0);
-  for (const [cpu, v] of Object.entries(request.baseVariance ?? {})) {
-    const pos = posOf.get(Number(cpu));
-    if (pos !== undefined) variances[pos] = (variances[pos] as number) + v;
-  }
-  request.items.forEach((it, i) => {
-    const pos = posOf.get((assignments[i] as Assignment).cpu);
-    if (pos !== undefined && it.variance) variances[pos] = (variances[pos] as number) + it.variance;
-  });
-  const exact = variances.every((v) => v === 0);
-  const busiest = loads.indexOf(Math.max(...loads));
+  const variances = variancesOf(p, noise, finalAssign);
   return {
     assignments,
     cpus: cpuShares(p.cpus, loads, irqCount).map((c, i) => ({ ...c, stddev: Math.sqrt(variances[i] ?? 0) })),
     noise: {
-      confidence,
-      exact,
-      // Two CPUs of about the busiest one's variance: the standard error of their difference.
-      makespanMargin: exact ? 0 : confidence * Math.SQRT2 * Math.sqrt(variances[busiest] ?? 0),
-      movesDropped: 0,
+      confidence: noise.z,
+      exact: noise.exact,
+      makespanMargin: makespanMargin(noise, loads, variances),
+      movesDropped: refined.dropped,
     },
     metrics: {
       ...metrics,
-      provenOptimal: optimal && chosen.makespan <= best.makespan,
+      provenOptimal: optimal && finalMakespan <= best.makespan,
       bestMakespan: best.makespan,
-      moves: chosen.moves,
+      moves: countMoves(p, finalAssign),
       tolerance,
     },
     lowerBoundReason: bound.reason,
