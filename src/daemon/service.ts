@@ -322,6 +322,17 @@ export class IrqService {
     });
     const moves = result.assignments.filter((a) => a.moved).map((a) => ({ irq: a.id, cpu: a.cpu }));
     const nothingWorthMoving = moves.length === 0 && result.noise.movesDropped === 0;
+    // An IRQ on a CPU it may not use (another NUMA node, a CPU left out) has no home to go back
+    // to: it moves whatever its gain, and maxMoves does not count it.
+    const forced = result.assignments.filter(
+      (a) =>
+        a.moved && a.current !== undefined && allowed.has(a.id) && !allowed.get(a.id)?.includes(a.current),
+    );
+    if (forced.length > 0) {
+      notes.push(
+        `${forced.length} IRQ${forced.length === 1 ? ' moves' : 's move'} off a CPU ${forced.length === 1 ? 'it' : 'they'} may not use (its NUMA node or --cpus), whatever the gain; maxMoves does not count ${forced.length === 1 ? 'it' : 'them'}: ${forced.map((a) => a.id).join(' ')}`,
+      );
+    }
     if (result.noise.movesDropped > 0) {
       notes.push(
         `${result.noise.movesDropped} further move${result.noise.movesDropped === 1 ? '' : 's'} left out by maxMoves (the least valuable)`,

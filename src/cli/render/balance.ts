@@ -164,11 +164,13 @@ export function renderBalance(view: BalanceView, style: Style, columns: number):
           `not proven optimal (search ${result.search.stoppedBy === 'complete' ? 'finished' : 'stopped: time limit'})`,
         );
   const n = result.noise;
-  const margin = n.exact
-    ? `none: the loads are exact${view.noise === 'none' ? ' (--noise poisson treats counts as noisy)' : ''}`
-    : n.confidence === 0
+  // The planner calls a plan exact for either reason; say which one.
+  const margin =
+    n.confidence === 0
       ? 'none: --confidence 0 plans exactly'
-      : `± ${formatNumber(Math.round(n.makespanMargin))} on the busiest CPU (${n.confidence} standard errors; closer loads count as equal)`;
+      : n.exact
+        ? `none: the loads are exact${view.noise === 'none' ? ' (--noise poisson treats counts as noisy)' : ''}`
+        : `± ${formatNumber(Math.round(n.makespanMargin))} on the busiest CPU (${n.confidence} standard errors; closer loads count as equal)`;
   const dropped =
     n.movesDropped > 0 ? `, ${n.movesDropped} more left out by --max-moves ${view.maxMoves}` : '';
   const rows: Array<[string, string]> = [

@@ -51,10 +51,11 @@ export function renderPlan(p: Plan, style: Style, o: { all: boolean; columns: nu
         formatInt(a.load),
         a.current === null ? '-' : `CPU${a.current}`,
         a.moved ? style.yellow(`CPU${a.cpu}`) : `CPU${a.cpu}`,
-        a.gain === undefined ? '' : formatInt(a.gain),
-        a.margin === undefined ? '' : formatInt(a.margin),
+        // A move without a gain leaves a CPU the IRQ may not use: it has no home to weigh against.
+        a.gain === undefined ? (a.moved ? '-' : '') : formatInt(a.gain),
+        a.margin === undefined ? (a.moved ? '-' : '') : formatInt(a.margin),
         a.allowed ?? '',
-        a.fixed ? 'fixed' : a.moved ? style.yellow('move') : '',
+        a.fixed ? 'fixed' : a.moved ? style.yellow(a.gain === undefined ? 'must move' : 'move') : '',
       ]),
     );
     out.push(style.bold(table[0] ?? ''), ...table.slice(1));

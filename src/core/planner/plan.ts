@@ -103,7 +103,7 @@ export interface Assignment {
 export interface NoiseSummary {
   /** Standard errors of a difference that count as noise (the request's `confidence`). */
   confidence: number;
-  /** True when every variance is 0: the input is exact and so is the plan. */
+  /** True when every variance is 0 or the confidence is 0: the plan treats the loads as exact. */
   exact: boolean;
   /**
    * How much lower another plan's busiest CPU must be to count as better than this plan's, for
