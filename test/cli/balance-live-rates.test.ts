@@ -1,64 +1,23 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, constants, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { open, rename } from 'node:fs/promises';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { bundlePath, runCli } from '../helpers/cli.ts';
+import { type CliRun, runCli } from '../helpers/cli.ts';
+import { runOverReads } from '../helpers/fifo-procfs.ts';
 
 const HEADER = '           CPU0       CPU1       CPU2\n';
 const line = (irq: number, counts: number[], name: string): string =>
   `${String(irq).padStart(3)}: ${counts.map((c) => String(c).padStart(10)).join(' ')}   PCI-MSI ${irq}-edge      ${name}\n`;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /**
- * `irqkit balance --procfs DIR` on a fake procfs whose two reads of DIR/interrupts are `first`
- * and `second`, whatever the machine's load: DIR/interrupts is a FIFO, so the test learns when
- * the CLI starts its first read (its open meets the test's), puts a regular file with `second`
- * in the FIFO's place, and only then answers the read with `first`. The second read, an
- * --interval later, can only find the file.
+ * `irqkit balance --procfs DIR` on a fake procfs whose reads of DIR/interrupts are `first`, then
+ * `second` (every later read too), whatever the machine's load (helpers/fifo-procfs.ts).
  */
-async function balanceOverReads(first: string, second: string, args: readonly string[]): Promise<Run> {
+async function balanceOverReads(first: string, second: string, args: readonly string[]): Promise<CliRun> {
   const dir = mkdtempSync(join(tmpdir(), 'irqkit-live-'));
   try {
-    const file = join(dir, 'interrupts');
-    const mk = spawnSync('mkfifo', [file]);
-    assert.equal(mk.status, 0, `mkfifo: ${mk.stderr}`);
-    writeFileSync(join(dir, 'second'), second);
-    const child = spawn(process.execPath, [bundlePath(), 'balance', '--procfs', dir, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
-    // Opening a FIFO for writing waits for its reader: the CLI's first read.
-    const opening = open(file, 'w');
-    const fifo = await Promise.race([opening, closed.then(() => null)]);
-    if (fifo === null) {
-      // Meet the pending open with a reader of our own, so that nothing is left waiting.
-      closeSync(openSync(file, constants.O_RDONLY | constants.O_NONBLOCK));
-      await (await opening).close();
-      assert.fail(`the CLI ended (exit ${await closed}) before reading ${file}: ${stderr}`);
-    }
-    try {
-      await rename(join(dir, 'second'), file);
-      await fifo.writeFile(first);
-    } finally {
-      await fifo.close();
-    }
-    return { code: await closed, stdout, stderr };
+    return await runOverReads(dir, [first, second], ['balance', '--procfs', dir, ...args]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -12,13 +12,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, constants, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { bundlePath } from './cli.ts';
-
-export interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+import { bundlePath, type CliRun } from './cli.ts';
 
 /** Runs `irqkit ...args` while `<procRoot>/interrupts` answers its reads with `reads`, in order. */
 export async function runOverReads(
