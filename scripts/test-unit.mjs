@@ -3,5 +3,9 @@ import { spawnSync } from 'node:child_process';
 import { safeTestFiles } from './test-files.mjs';
 
 const files = process.argv.length > 2 ? process.argv.slice(2) : safeTestFiles();
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...files], { stdio: 'inherit' });
+// Most files wait on samples and processes: three at a time (Node's default on 2 cores is one).
+// No test depends on an idle machine.
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=3', ...files], {
+  stdio: 'inherit',
+});
 process.exitCode = r.status ?? 1;
