@@ -47,6 +47,17 @@ function clean(p: Problem, noise: Noise, s: Placement, budget: WorkBudget, only?
  * well inside the floor, so the next measurement, with fresh noise, does not find the
  * placement at its edge.
  */
+/** The CPUs whose contents changed since `versions` was taken from `s.version`. */
+function changedSince(s: Placement, versions: Int32Array): Uint8Array {
+  return Uint8Array.from(s.version, (v, c) => (v !== versions[c] ? 1 : 0));
+}
+
+/** Trades CPU contents where that saves moves, then cleans up around the CPUs it changed. */
+function tradeContents(p: Problem, noise: Noise, s: Placement, budget: WorkBudget): void {
+  const versions = Int32Array.from(s.version);
+  if (swapContents(p, s, budget) > 0) clean(p, noise, s, budget, changedSince(s, versions));
+}
+
 export function settle(
   p: Problem,
   noise: Noise,
@@ -57,16 +68,7 @@ export function settle(
   let s = new Placement(p, noise, start);
   const settled = clean(p, noise, s, budget);
   if (settled) {
-    const versions = Int32Array.from(s.version);
-    if (swapContents(p, s, budget) > 0) {
-      clean(
-        p,
-        noise,
-        s,
-        budget,
-        Uint8Array.from(s.version, (v, c) => (v !== versions[c] ? 1 : 0)),
-      );
-    }
+    tradeContents(p, noise, s, budget);
   }
   if (!settled) {
     // Out of budget: the floor comes first.
@@ -79,20 +81,11 @@ export function settle(
     const tight = evenOut(p, noise, s, budget, { kind: 'tighten', home });
     // Tightening lowers some pairs and raises others, and can change which pair margin a moved
     // IRQ is held to: even out and prune again around the CPUs it touched, or undo it.
-    const touched = Uint8Array.from(s.version, (v, c) => (v !== versions[c] ? 1 : 0));
+    const touched = changedSince(s, versions);
     if (tight.steps > 0 && !clean(p, noise, s, budget, touched)) s = new Placement(p, noise, before);
   }
   if (settled) {
-    const versions = Int32Array.from(s.version);
-    if (swapContents(p, s, budget) > 0) {
-      clean(
-        p,
-        noise,
-        s,
-        budget,
-        Uint8Array.from(s.version, (v, c) => (v !== versions[c] ? 1 : 0)),
-      );
-    }
+    tradeContents(p, noise, s, budget);
   }
   const dropped = maxMoves === undefined ? 0 : cap(p, noise, s, maxMoves, budget);
   return { s, settled, dropped };
