@@ -343,6 +343,8 @@ describe('dashboard in Chromium: 256 CPUs × 2,049 IRQs', { skip }, () => {
       method: 'POST',
       path: '/api/v1/plan/apply',
       json: { window: '5s', wait: false },
+      // A deadline against a hang: planning and writing 2,049 IRQs on a loaded machine took >10 s.
+      timeoutMs: 120_000,
     });
     assert.equal(r.status, 200, r.text.slice(0, 500));
   });

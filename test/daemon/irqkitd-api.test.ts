@@ -526,7 +526,9 @@ describe('irqkitd API on a simulated machine (real daemon process, loopback HTTP
       assert.equal(top.cpu, 0);
       assert.ok(top.share > 0.8, `CPU 0 carries ${top.share} of all interrupts before balancing`);
 
-      plan = await getJson<Plan>(d, '/api/v1/plan?window=1s');
+      // Exact planning, as for the apply below: a 1 s window on a loaded machine gives bursty
+      // variance estimates whose margins hide moves worth making (issue 12, open).
+      plan = await getJson<Plan>(d, '/api/v1/plan?window=1s&confidence=0');
       assert.equal(plan.window.complete, true);
       assert.equal(plan.window.requestedSeconds, 1);
       assert.deepEqual(plan.cpus, CPUS);
