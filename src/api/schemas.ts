@@ -392,7 +392,8 @@ export const PlanAssignment = Type.Object({
   ),
   margin: Type.Optional(
     Type.Number({
-      description: "For a moved IRQ: the noise margin of its two CPUs' loads, which the gain exceeds",
+      description:
+        'For a moved IRQ: the gain it had to beat, from the noise of its own load and of its two CPUs (a move whose gain does not exceed it is kept only when the rest of the plan needs it)',
     }),
   ),
 });

@@ -190,7 +190,24 @@ export async function runDaemon(argv: readonly string[], io: DaemonIo): Promise<
       const machine = createSimulatedMachine(loadSimSpec(simulate));
       machine.start(Math.min(intervalMs, 1000));
       cleanup = () => machine.dispose();
-      system = machine.system();
+      const sim = machine.system();
+      // Each read catches the machine up first, so that a window's counts cover exactly the
+      // sampler's own seconds: a late timer on a loaded host would otherwise skew short windows.
+      system = {
+        ...sim,
+        readInterrupts: () => {
+          machine.catchUp();
+          return sim.readInterrupts();
+        },
+        ...(sim.readInterruptsInto
+          ? {
+              readInterruptsInto: (buffer: Uint8Array) => {
+                machine.catchUp();
+                return (sim.readInterruptsInto as NonNullable<typeof sim.readInterruptsInto>)(buffer);
+              },
+            }
+          : {}),
+      };
       procRoot = machine.procRoot;
       // Pins of a simulated machine must never reach the real one's state file.
       stateDir ??= join(machine.dir, 'state');

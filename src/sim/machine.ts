@@ -60,6 +60,12 @@ export interface SimulatedMachine {
    * monotonic real one by default; tests pass a manual one, so that time moves when they say.
    */
   start(intervalMs?: number, clock?: MachineClock): void;
+  /**
+   * When started: lets the time since the last step pass now, as if the timer had just fired.
+   * A reader that calls it first sees counters that match its own clock, as a real kernel's do,
+   * however late the timer runs on a loaded machine.
+   */
+  catchUp(): void;
   stop(): void;
   /** createSystem on this machine's roots. */
   system(options?: Omit<SystemOptions, 'procRoot' | 'sysRoot'>): SystemAccess;
@@ -315,9 +321,12 @@ export function createSimulatedMachine(spec: SimSpec | ResolvedSimSpec, dir?: st
   };
 
   let timer: { handle: unknown; clock: MachineClock } | null = null;
+  /** The running timer's step: advances by the time since the last one (null when stopped). */
+  let step: (() => boolean) | null = null;
   const stop = (): void => {
     if (timer !== null) timer.clock.clearTimeout(timer.handle);
     timer = null;
+    step = null;
   };
 
   return {
@@ -333,17 +342,21 @@ export function createSimulatedMachine(spec: SimSpec | ResolvedSimSpec, dir?: st
     start(intervalMs = 1000, clock = monotonicClock) {
       stop();
       let last = clock.now();
-      const tick = (): void => {
+      const stepNow = (): boolean => {
         const now = clock.now();
         try {
           advance((now - last) / 1000);
         } catch {
           // The tree was removed under a running timer (a test's cleanup): nothing left to drive.
           stop();
-          return;
+          return false;
         }
         last = now;
-        schedule();
+        return true;
+      };
+      step = stepNow;
+      const tick = (): void => {
+        if (stepNow()) schedule();
       };
       const schedule = (): void => {
         const handle = clock.setTimeout(tick, intervalMs);
@@ -351,6 +364,9 @@ export function createSimulatedMachine(spec: SimSpec | ResolvedSimSpec, dir?: st
         timer = { handle, clock };
       };
       schedule();
+    },
+    catchUp() {
+      step?.();
     },
     stop,
     system(options = {}) {

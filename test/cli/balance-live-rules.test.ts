@@ -143,9 +143,7 @@ const byIrq = (j: { assignments: Assignment[] }, irq: string): Assignment => {
 
 describe('live balance never proposes a kernel-managed IRQ', () => {
   it('keeps managed NVMe queues where they are and says they were found from file modes (kernel ≥ 6.12)', async () => {
-    // Exact planning (--confidence 0): this test is about what may move, not about noise, and
-    // CPU 0's bursty managed queue would otherwise put the NIC moves inside the margin.
-    const { j, m, reads } = await balanceLiveJson(managedSpec(), ['--confidence', '0']);
+    const { j, m, reads } = await balanceLiveJson(managedSpec());
     const nvme = m.irqsOf('nvme0');
     for (const irq of nvme) {
       const a = byIrq(j, irq);

@@ -59,9 +59,9 @@ interface View {
   load: Map<number, number>;
   variance: Map<number, number>;
   /** Movable IRQs by request index, with the CPUs they may use. */
-  movable: Array<{ i: number; cpu: number; load: number; may: Set<number> }>;
+  movable: Array<{ i: number; cpu: number; load: number; variance: number; may: Set<number> }>;
   /** Moved IRQs that could have stayed: their CPU now and where they were. */
-  voluntary: Array<{ i: number; from: number; to: number; load: number }>;
+  voluntary: Array<{ i: number; from: number; to: number; load: number; variance: number }>;
 }
 
 /** Loads and variances per CPU recomputed from the request and the result, not the planner. */
@@ -77,17 +77,39 @@ function view(req: PlanRequest, r: PlanResult): View {
     variance.set(a.cpu, (variance.get(a.cpu) as number) + (it.variance ?? 0));
     if (it.fixed) return;
     const may = new Set(req.cpus.filter((c) => it.allowed === undefined || it.allowed.includes(c)));
-    movable.push({ i, cpu: a.cpu, load: it.load, may });
+    movable.push({ i, cpu: a.cpu, load: it.load, variance: it.variance ?? 0, may });
     const home = it.current;
     if (home !== undefined && may.has(home) && a.cpu !== home) {
-      voluntary.push({ i, from: home, to: a.cpu, load: it.load });
+      voluntary.push({ i, from: home, to: a.cpu, load: it.load, variance: it.variance ?? 0 });
     }
   });
   return { z: req.confidence ?? 2, load, variance, movable, voluntary };
 }
 
-const marginOf = (v: View, z: number, a: number, b: number): number =>
-  z * Math.sqrt((v.variance.get(a) as number) + (v.variance.get(b) as number));
+/**
+ * The margin of a step shifting load x (variance vx) from CPU a to CPU b of the view. The step
+ * lowers the higher load by min(x, d − x); it counts when evening the pair out would gain more
+ * than z standard errors of the difference (d/2 > z·sd), and each of x and d − x clears z of
+ * its own standard errors, sd(x) and the spread of what stays on a against b.
+ */
+function stepMarginOf(v: View, z: number, a: number, b: number, x: number, vx: number): number {
+  const d = (v.load.get(a) as number) - (v.load.get(b) as number);
+  const both = (v.variance.get(a) as number) + (v.variance.get(b) as number);
+  if (z === 0) return 0;
+  const gain = Math.min(x, d - x);
+  const own = gain - Math.min(x - z * Math.sqrt(vx), d - x - z * Math.sqrt(Math.max(0, both - vx)));
+  // d/2 > z·sd, said as a margin on the gain: d/2 exceeds the gain by d/2 − gain.
+  return Math.max(own, z * Math.sqrt(both) - (d / 2 - gain));
+}
+
+/** The margin of a change that moved x (variance vx) from `from` to `to`, as it was before. */
+function changeMarginOf(v: View, z: number, from: number, to: number, x: number, vx: number): number {
+  const load = new Map(v.load);
+  load.set(from, (load.get(from) as number) + x);
+  load.set(to, (load.get(to) as number) - x);
+  if ((load.get(from) as number) < (load.get(to) as number)) return 0;
+  return stepMarginOf({ ...v, load }, z, from, to, x, vx);
+}
 
 /** The largest gain of a single move or swap whose gain exceeds its pair's margin, if any. */
 function floorBreach(v: View, z: number): string | null {
@@ -96,14 +118,15 @@ function floorBreach(v: View, z: number): string | null {
     for (const b of x.may) {
       const d = L(x.cpu) - L(b);
       if (!(d > 0)) continue;
-      const m = marginOf(v, z, x.cpu, b);
+      const m = stepMarginOf(v, z, x.cpu, b, x.load, x.variance);
       const gain = Math.min(x.load, d - x.load);
       if (gain > m) return `moving ${x.i} CPU${x.cpu}→CPU${b} gains ${gain} > ${m}`;
       for (const y of v.movable) {
         if (y.cpu !== b || !y.may.has(x.cpu)) continue;
         const delta = x.load - y.load;
         const swapGain = Math.min(delta, d - delta);
-        if (swapGain > m) return `swapping ${x.i} and ${y.i} gains ${swapGain} > ${m}`;
+        const sm = stepMarginOf(v, z, x.cpu, b, delta, x.variance + y.variance);
+        if (swapGain > sm) return `swapping ${x.i} and ${y.i} gains ${swapGain} > ${sm}`;
       }
     }
   }
@@ -137,12 +160,14 @@ function unpaid(req: PlanRequest, v: View, z: number): string | null {
   const needed = (irqs: number[]): boolean => floorBreach(putBack(req, v, irqs), z) !== null;
   for (const x of v.voluntary) {
     const gain = Math.max(L(x.from) + x.load, L(x.to) - x.load) - Math.max(L(x.from), L(x.to));
-    if (!(gain > marginOf(v, z, x.from, x.to)) && !needed([x.i])) return `move of ${x.i} gains only ${gain}`;
+    const m = changeMarginOf(v, z, x.from, x.to, x.load, x.variance);
+    if (!(gain > m) && !needed([x.i])) return `move of ${x.i} gains only ${gain} (margin ${m})`;
     for (const y of v.voluntary) {
       if (y.from !== x.to || y.to !== x.from || y.i <= x.i) continue;
       const delta = x.load - y.load;
       const swapGain = Math.max(L(x.from) + delta, L(x.to) - delta) - Math.max(L(x.from), L(x.to));
-      if (!(swapGain > marginOf(v, z, x.from, x.to)) && !needed([x.i, y.i])) {
+      const sm = changeMarginOf(v, z, x.from, x.to, delta, x.variance + y.variance);
+      if (!(swapGain > sm) && !needed([x.i, y.i])) {
         return `swap of ${x.i} and ${y.i} gains only ${swapGain}`;
       }
     }
@@ -188,7 +213,7 @@ describe('the evenness floor and moves that pay for themselves (generated instan
           const gain = Math.max(L(x.from) + x.load, L(x.to) - x.load) - Math.max(L(x.from), L(x.to));
           assert.equal(a.gain, gain);
           assert.ok(
-            Math.abs((a.margin as number) - marginOf(v, v.z, x.from, x.to)) <=
+            Math.abs((a.margin as number) - changeMarginOf(v, v.z, x.from, x.to, x.load, x.variance)) <=
               1e-9 * (1 + (a.margin as number)),
           );
         });

@@ -319,7 +319,8 @@ describe('irqkitd API on a simulated machine (real daemon process, loopback HTTP
         near(x.ratePerSecond, x.interrupts / c.window.seconds, 0.001, `CPU ${x.cpu} rate`);
       near(c.ratePerSecond, c.total / c.window.seconds, 0.001, 'total rate');
       // The simulated rates: eth0 5000×8/s, nvme0 750×8/s, eth1 1500×8/s.
-      // Loose: on a loaded machine the simulator's clock and the sampler's drift apart a little.
+      // The simulator catches up before every read, so a window's counts cover its seconds;
+      // what is left is the traffic's own noise over the first second or so of the daemon.
       near(c.ratePerSecond, 58_000, 58_000 * 0.25, 'the machine-wide rate');
       assert.equal(busiest(c.cpus).cpu, 0, 'CPU 0 carries every movable IRQ at start');
     });
@@ -526,9 +527,7 @@ describe('irqkitd API on a simulated machine (real daemon process, loopback HTTP
       assert.equal(top.cpu, 0);
       assert.ok(top.share > 0.8, `CPU 0 carries ${top.share} of all interrupts before balancing`);
 
-      // Exact planning, as for the apply below: a 1 s window on a loaded machine gives bursty
-      // variance estimates whose margins hide moves worth making (issue 12, open).
-      plan = await getJson<Plan>(d, '/api/v1/plan?window=1s&confidence=0');
+      plan = await getJson<Plan>(d, '/api/v1/plan?window=1s');
       assert.equal(plan.window.complete, true);
       assert.equal(plan.window.requestedSeconds, 1);
       assert.deepEqual(plan.cpus, CPUS);
@@ -572,13 +571,10 @@ describe('irqkitd API on a simulated machine (real daemon process, loopback HTTP
     });
 
     it('POST /api/v1/plan/apply applies the moves; a window later the busiest CPU is close to the prediction', async () => {
-      // Exact planning: this test closes the loop (prediction vs measurement). With the noise
-      // margins a 1 s window on a loaded machine (few, uneven samples) can leave CPU 0 busy,
-      // since a bursty CPU's margin hides moves worth making (issue 12, open).
       const res = await call(d, {
         method: 'POST',
         path: '/api/v1/plan/apply',
-        json: { window: '1s', confidence: 0 },
+        json: { window: '1s' },
       });
       assert.equal(res.status, 200, res.text);
       const r = res.json<PlanApplyResult>();

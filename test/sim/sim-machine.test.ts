@@ -187,6 +187,27 @@ describe('simulated machine: time passing', () => {
     }
   });
 
+  it('catches up on demand between ticks, counting each moment once; not once stopped', () => {
+    const m = tempMachine(smallSpec());
+    try {
+      const clock = new FakeClock();
+      const start = m.elapsed;
+      m.start(100, clock);
+      // 70 ms pass with the timer not yet due (or late, on a loaded host): a reader catches up.
+      clock.spend(70);
+      m.catchUp();
+      assert.ok(Math.abs(m.elapsed - start - 0.07) < 1e-9, `elapsed ${m.elapsed - start} s, not 0.07 s`);
+      clock.advance(30);
+      assert.ok(Math.abs(m.elapsed - start - 0.1) < 1e-9, `elapsed ${m.elapsed - start} s after the tick`);
+      m.stop();
+      clock.spend(500);
+      m.catchUp();
+      assert.ok(Math.abs(m.elapsed - start - 0.1) < 1e-9, 'a stopped machine stands still');
+    } finally {
+      m.cleanup();
+    }
+  });
+
   it('rejects negative or non-finite steps', () =>
     withMachine(smallSpec(), (m) => {
       throwsCode(() => m.advance(-1), 'IRQ_ERR_USAGE');

@@ -42,7 +42,8 @@ export const balanceSpec: CommandSpec = {
     '\n' +
     'Measured loads are noisy, so two loads closer than the margin count as equal: the margin is\n' +
     '--confidence standard errors (default 2) of their difference, and 0 plans exactly.\n' +
-    'A move is proposed only when it lowers the busier of its two CPUs by more than that margin;\n' +
+    'A move is proposed only when evening its two CPUs would gain more than that margin and the\n' +
+    'move clearly lowers the busier of them (its IRQ and what stays behind clear the noise);\n' +
     "'Nothing worth moving' means that no move does.",
   usage: 'irqkit balance [options] [FILE|-]',
   examples: [

@@ -6,17 +6,18 @@
  *
  * A step on CPUs a (the higher, load La) and b (Lb) with difference D = La − Lb that shifts
  * load x from a to b leaves the pair at max(La − x, Lb + x), so it gains min(x, D − x): the
- * gain is largest for x nearest D/2 and exceeds a margin m only for m < x < D − m. Each CPU's
- * IRQs are kept sorted, so the best move is a binary search and the best swap one per IRQ of a.
- * No step can gain more than D/2, so a pair with D ≤ 2m is dismissed in O(1), and an O(n) walk
- * over the two sorted lists dismisses most of the rest before any gain is computed.
+ * gain is largest for x nearest D/2. It counts when x and D − x each clear their own standard
+ * errors, on a pair whose D/2 exceeds the pair margin z·√(Va + Vb) (`stepMargin`). Each CPU's
+ * IRQs are kept sorted, so the best move is a walk out from a binary search and the best swap
+ * one such walk per IRQ of a. A pair with D/2 within its margin is dismissed in O(1), and an O(n)
+ * walk over the two sorted lists dismisses most of the rest before any gain is computed.
  *
  * Every step lowers the higher load of its pair and leaves both loads between the old two, so
  * the sorted vector of CPU loads falls lexicographically: the busiest CPU never rises and the
  * search cannot cycle.
  */
 import type { WorkBudget } from './budget.ts';
-import { floorMargin, type Noise, pairMargin } from './noise.ts';
+import { floorMargin, type Noise, pairMargin, stepMargin } from './noise.ts';
 import type { Placement } from './placement.ts';
 import { isAllowed, type Problem } from './problem.ts';
 
@@ -42,10 +43,10 @@ export function slack(p: Problem, la: number, lb: number): number {
 
 /**
  * Which steps a search may take.
- *  - 'floor': a step that gains more than the pair's floor margin (noise.ts): is the placement
- *    balanced at all?
- *  - 'even': a step that gains more than the pair's margin: once IRQs move, every pair is
- *    evened out to its margin.
+ *  - 'floor': a step that gains more than its margin at the floor's z (noise.ts): is the
+ *    placement balanced at all?
+ *  - 'even': a step that gains more than its margin at z: once IRQs move, every pair is
+ *    evened out to the noise.
  *  - 'tighten': on a pair further apart than TIGHT × its margin, any step that gains at all but
  *    adds no move: an IRQ that is away from home may go anywhere, and a swap may also send one
  *    IRQ away while it brings another one home.
@@ -58,12 +59,12 @@ export const EVEN: Rule = { kind: 'even' };
 /** Tightening leaves a pair alone once its difference is within this fraction of its margin. */
 export const TIGHT = 0.5;
 
-/** The margin a step under `rule` must beat on CPUs with variances va and vb. */
+/** The pair margin under `rule` on CPUs with variances va and vb: the z of the rule times √(va + vb). */
 function ruleMargin(noise: Noise, rule: Rule, va: number, vb: number): number {
   return rule.kind === 'floor' ? floorMargin(noise, va, vb) : pairMargin(noise, va, vb);
 }
 
-/** O(1): can any step on a pair this far apart satisfy the rule? (No step gains more than D/2.) */
+/** O(1): can any step on a pair this far apart satisfy the rule? (Evened, the pair gains D/2.) */
 function mayStep(rule: Rule, d: number, margin: number): boolean {
   return rule.kind === 'tighten' ? d > 0 && d > TIGHT * margin : d / 2 > margin;
 }
@@ -107,11 +108,22 @@ export function bestStep(
   const la = s.loads[a] as number;
   const lb = s.loads[b] as number;
   const d = la - lb;
-  const margin = ruleMargin(noise, rule, s.vars[a] as number, s.vars[b] as number);
-  if (!mayStep(rule, d, margin)) return null;
-  const need = (rule.kind === 'tighten' ? 0 : margin) + slack(p, la, lb);
+  const va = s.vars[a] as number;
+  const vb = s.vars[b] as number;
+  const pair = ruleMargin(noise, rule, va, vb);
+  if (!mayStep(rule, d, pair)) return null;
+  const tight = rule.kind === 'tighten';
+  const sl = slack(p, la, lb);
+  // Every step's own margin is at least the allowance (stepMargin), so no gain below it counts.
+  const need = (tight ? 0 : noise.allowance) + sl;
   const half = d / 2;
   if (!(half > need) || !anyShiftIn(p, s, a, b, need, d - need)) return null;
+  const z = rule.kind === 'floor' ? noise.zFloor : noise.z;
+  const itemVar = noise.itemVar;
+  // The margin of a step shifting x with variance vx: tightening takes any gain at all.
+  const marginFor = (x: number, vx: number): number =>
+    tight ? pair : stepMargin(noise, z, x, vx, d, va + vb);
+  const counts = (g: number, margin: number): boolean => tight || g > margin + sl;
   // Tightening may not add a move: it counts IRQs away from home before and after a step.
   const home = rule.kind === 'tighten' ? rule.home : null;
   const w = p.w;
@@ -133,9 +145,12 @@ export function bestStep(
     if (!(g > bestGain)) break;
     const x = onA[useLeft ? l : r] as number;
     if ((home === null || home[x] !== a) && isAllowed(p, x, b)) {
-      best = { a, b, i: x, j: -1, gain: g, margin };
-      bestGain = g;
-      break;
+      const margin = marginFor(w[x] as number, itemVar[x] as number);
+      if (counts(g, margin)) {
+        best = { a, b, i: x, j: -1, gain: g, margin };
+        bestGain = g;
+        break;
+      }
     }
     if (useLeft) l--;
     else r++;
@@ -167,9 +182,13 @@ export function bestStep(
       const neutral =
         home === null || xAwayThen + (home[y] !== a ? 1 : 0) <= xAwayNow + (home[y] !== b ? 1 : 0);
       if (neutral && isAllowed(p, y, a)) {
-        best = { a, b, i: x, j: y, gain: g, margin };
-        bestGain = g;
-        break;
+        const wy = w[y] as number;
+        const margin = marginFor(wx - wy, (itemVar[x] as number) + (itemVar[y] as number));
+        if (counts(g, margin)) {
+          best = { a, b, i: x, j: y, gain: g, margin };
+          bestGain = g;
+          break;
+        }
       }
       if (useLeft) ll--;
       else rr++;
@@ -382,7 +401,7 @@ export function evenOut(
     const margin = flat
       ? flatMargin
       : factor * Math.sqrt(Math.max(0, (vars[x] as number) + (vars[y] as number))) + flatMargin;
-    const need = (tight ? 0 : margin) + slack(p, lx, ly);
+    const need = (tight ? 0 : flatMargin) + slack(p, lx, ly);
     let possible = d > 0 && (tight ? d > TIGHT * margin : d / 2 > margin) && d / 2 > need;
     if (possible) {
       examined += 0.1 + ((s.members[a] as number[]).length + (s.members[b] as number[]).length) / 64;

@@ -88,6 +88,29 @@ export function pairMargin(noise: Noise, va: number, vb: number): number {
   return (noise.exact ? 0 : noise.z * Math.sqrt(Math.max(0, va + vb))) + noise.allowance;
 }
 
+/**
+ * The gain a step must beat. A step that shifts load x (variance vx) from CPU a to CPU b,
+ * whose loads differ by d = La − Lb (variances adding up to vPair, x's included), gains
+ * min(x, d − x): it lowers the higher load by x, or by d − x when b becomes the higher. It
+ * counts when two things hold:
+ *  - the pair is worth evening: evened perfectly, its higher load would fall by d/2, and that
+ *    must exceed z standard errors of the difference, z·√vPair (the pair margin);
+ *  - the step itself is real: x and d − x each clear z of their own standard errors, sd(x)
+ *    and sd(d − x) = √(vPair − vx) (what stays on a against what b holds before).
+ * The first keeps a balanced placement still on fresh measurements (no pair within its noise
+ * is touched); the second lets a steady NIC queue leave a CPU whose bursty total spreads
+ * wider than the queue itself, which a margin of z·√vPair on the step would have kept there.
+ * Returned as one margin on the gain min(x, d − x), so that the step counts when the gain
+ * exceeds it; the allowance is added to both parts.
+ */
+export function stepMargin(noise: Noise, z: number, x: number, vx: number, d: number, vPair: number): number {
+  if (noise.exact) return noise.allowance;
+  const gain = Math.min(x, d - x);
+  const own = Math.min(x - z * Math.sqrt(Math.max(0, vx)), d - x - z * Math.sqrt(Math.max(0, vPair - vx)));
+  const pair = z * Math.sqrt(Math.max(0, vPair)) - (d / 2 - gain);
+  return Math.max(gain - own, pair) + noise.allowance;
+}
+
 /** Per-CPU load variances of an assignment. */
 export function variancesOf(p: Problem, noise: Noise, assign: Int32Array): Float64Array {
   const vars = Float64Array.from(noise.baseVar);

@@ -1,20 +1,20 @@
 /**
  * Moves that pay for themselves: a moved IRQ's gain is how much it lowers the higher of its two
- * CPUs' loads against putting it back where it was, and it pays when that exceeds the pair's
- * margin. A swap of two IRQs between the same two CPUs is judged as one change, since putting
+ * CPUs' loads against putting it back where it was, and it pays when that exceeds its margin:
+ * the move and what it leaves behind each clear their own standard errors (`stepMargin`). A swap of two IRQs between the same two CPUs is judged as one change, since putting
  * back either alone would look costly. `prune` puts back what does not pay, unless the floor
  * needs it; `cap` enforces `maxMoves`, least valuable first.
  */
 import type { WorkBudget } from './budget.ts';
 import { bestStep, EVEN, slack } from './even.ts';
-import { type Noise, pairMargin } from './noise.ts';
+import { type Noise, stepMargin } from './noise.ts';
 import type { Placement } from './placement.ts';
 import { isAllowed, type Problem } from './problem.ts';
 
 export interface MoveValue {
   /** How much the move lowers the higher of its two CPUs' loads against putting it back. */
   gain: number;
-  /** That pair's noise margin. */
+  /** The gain it must beat to count (`stepMargin`): its noise, plus any allowance. */
   margin: number;
 }
 
@@ -24,18 +24,35 @@ export function homeOf(p: Problem, j: number): number {
   return h >= 0 && isAllowed(p, j, h) ? h : -1;
 }
 
+/**
+ * Gain and margin of a change that shifted load x (variance vx) from CPU a to CPU b, which
+ * now carry la and lb (variances adding up to vPair, which a change leaves as it was): the
+ * step it was, judged as `bestStep` judges one. A change that raised the higher load has a
+ * negative gain and never pays.
+ */
+function changeValue(noise: Noise, la: number, lb: number, vPair: number, x: number, vx: number): MoveValue {
+  const a = la + x;
+  const b = lb - x;
+  return {
+    gain: Math.max(a, b) - Math.max(la, lb),
+    margin: a >= b ? stepMargin(noise, noise.z, x, vx, a - b, vPair) : noise.allowance,
+  };
+}
+
 /** Gain and margin of a moved item that could stay where it is; null for the others. */
 export function moveValue(p: Problem, noise: Noise, s: Placement, j: number): MoveValue | null {
   const h = homeOf(p, j);
   const c = s.assign[j] as number;
   if (h < 0 || h === c) return null;
-  const w = p.w[j] as number;
-  const lh = s.loads[h] as number;
-  const lc = s.loads[c] as number;
-  return {
-    gain: Math.max(lh + w, lc - w) - Math.max(lh, lc),
-    margin: pairMargin(noise, s.vars[h] as number, s.vars[c] as number),
-  };
+  const vPair = (s.vars[h] as number) + (s.vars[c] as number);
+  return changeValue(
+    noise,
+    s.loads[h] as number,
+    s.loads[c] as number,
+    vPair,
+    p.w[j] as number,
+    noise.itemVar[j] as number,
+  );
 }
 
 function pays(p: Problem, s: Placement, a: number, b: number, v: MoveValue): boolean {
@@ -79,12 +96,9 @@ export function swapValue(p: Problem, noise: Noise, s: Placement, i: number, j: 
   const a = s.assign[j] as number; // i's home
   const b = s.assign[i] as number; // j's home
   const delta = (p.w[i] as number) - (p.w[j] as number);
-  const la = s.loads[a] as number;
-  const lb = s.loads[b] as number;
-  return {
-    gain: Math.max(la + delta, lb - delta) - Math.max(la, lb),
-    margin: pairMargin(noise, s.vars[a] as number, s.vars[b] as number),
-  };
+  const vPair = (s.vars[a] as number) + (s.vars[b] as number);
+  const vDelta = (noise.itemVar[i] as number) + (noise.itemVar[j] as number);
+  return changeValue(noise, s.loads[a] as number, s.loads[b] as number, vPair, delta, vDelta);
 }
 
 /** Moved IRQs that exchanged CPUs with each other, each pair once (i < j). */
