@@ -60,7 +60,7 @@ export interface RunningDaemon {
    * SIGHUP: takes the new bans and restore-on-exit setting, reads the state file again and
    * applies its pins. A state file that cannot be read keeps the pins in memory (stateError).
    */
-  reload(config: ReloadableConfig): { pins: number; originals: number; stateError?: string };
+  reload(config: ReloadableConfig): Promise<{ pins: number; originals: number; stateError?: string }>;
   close(): Promise<void>;
 }
 
@@ -109,7 +109,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   sampler.start();
   // Pins are in place before the API answers.
   try {
-    pins.start();
+    await pins.start();
   } catch (e) {
     sampler.stop();
     throw e;
@@ -223,12 +223,12 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     addresses,
     urls,
     pins,
-    reload(config) {
+    async reload(config) {
       o.bannedIrqs.clear();
       for (const irq of config.bannedIrqs) o.bannedIrqs.add(irq);
       restoreOnExit = config.restoreOnExit;
       try {
-        return pins.reload();
+        return await pins.reload();
       } catch (e) {
         const h = pins.health();
         return { pins: h.pins, originals: h.originals, stateError: (e as Error).message };

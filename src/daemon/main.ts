@@ -235,7 +235,7 @@ export async function runDaemon(argv: readonly string[], io: DaemonIo): Promise<
       ...(cleanup ? { onClose: cleanup } : {}),
     });
     cleanup = undefined; // the daemon owns it now
-    io.onReload?.(() => {
+    io.onReload?.(async () => {
       let next: DaemonConfig;
       try {
         next = readConfig();
@@ -250,7 +250,7 @@ export async function runDaemon(argv: readonly string[], io: DaemonIo): Promise<
       }
       const bannedIrqs = new Set([...cliBans, ...next.ban]);
       const restoreOnExit = cliRestore || next.restoreOnExit === true;
-      const r = daemon.reload({ bannedIrqs, restoreOnExit });
+      const r = await daemon.reload({ bannedIrqs, restoreOnExit });
       log({
         level: r.stateError === undefined ? 'info' : 'warn',
         msg: 'configuration reloaded',

@@ -67,11 +67,11 @@ export class PinState {
    * Start-up: loads the state file. A bad file is logged and set aside; only an unsafe directory
    * or file (IRQ_ERR_STATE_UNSAFE: another user could write it) throws, so the daemon stops.
    */
-  load(): void {
+  async load(): Promise<void> {
     const bootId = readBootId(this.o.procRoot);
     let state: DesiredState;
     try {
-      const r = this.o.store.load({ moveAsideCorrupt: !this.o.readOnly });
+      const r = await this.o.store.load({ moveAsideCorrupt: !this.o.readOnly });
       state = r.state;
       if (r.problem) {
         this.loadProblem = r.problem.message;
@@ -119,8 +119,8 @@ export class PinState {
   }
 
   /** SIGHUP: reads the state file again; throws (keeping the state in memory) when it cannot. */
-  reload(): { pins: number; originals: number } {
-    const r = this.o.store.load({ moveAsideCorrupt: false });
+  async reload(): Promise<{ pins: number; originals: number }> {
+    const r = await this.o.store.load({ moveAsideCorrupt: false });
     if (r.problem) throw new IrqkitError('IRQ_ERR_FILE_READ', r.problem.message);
     const bootId = this.state.bootId;
     this.state = { ...r.state, bootId: bootId ?? r.state.bootId };

@@ -90,14 +90,14 @@ export class PinKeeper {
   }
 
   /** Loads the state file and applies the pins; throws IRQ_ERR_STATE_UNSAFE only (see PinState.load). */
-  start(): void {
-    this.state.load();
+  async start(): Promise<void> {
+    await this.state.load();
     this.drift.recheck('startup');
   }
 
   /** SIGHUP: reads the state file again and applies its pins; throws (keeping the old state) when it cannot. */
-  reload(): { pins: number; originals: number } {
-    const counts = this.state.reload();
+  async reload(): Promise<{ pins: number; originals: number }> {
+    const counts = await this.state.reload();
     this.drift.recheck('reload');
     return counts;
   }

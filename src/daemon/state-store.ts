@@ -20,20 +20,24 @@
  * Temp files get a random name and O_EXCL | O_NOFOLLOW, so a file or symlink planted at the name
  * is never written through; state.json is opened with O_NOFOLLOW | O_NONBLOCK (a FIFO cannot hold
  * the open) and read only when fstat says it is a regular file of at most MAX_STATE_BYTES, so a
- * symlink to /dev/zero or a FIFO is refused before a byte is read. Error messages never quote the
- * file's content: it may be a secret that a symlink pointed at.
+ * symlink to /dev/zero or a FIFO is refused before a byte is read. The open and the reads run off
+ * the event loop, under a deadline (`readTimeoutMs`): a file on a hung network file system fails
+ * the load instead of holding start-up or a running daemon. Error messages never quote the file's
+ * content: it may be a secret that a symlink pointed at.
  */
 import { randomBytes } from 'node:crypto';
 import {
+  close as closeCallback,
   closeSync,
   constants,
-  fstatSync,
+  fstat as fstatCallback,
   fsyncSync,
   lstatSync,
   mkdirSync,
+  open as openCallback,
   openSync,
+  read as readCallback,
   readdirSync,
-  readSync,
   renameSync,
   type Stats,
   statSync,
@@ -52,6 +56,8 @@ const VERSION = 1;
 const TEMP = /^\.state\.json\.([0-9]+\.[0-9]+|[0-9a-f]{32})\.tmp$/;
 /** Far above any real state (2,000 pins are ~200 KiB), far below what could hurt memory. */
 export const MAX_STATE_BYTES = 4 * 1024 * 1024;
+/** How long reading state.json may take before the load fails (a local disk needs milliseconds). */
+export const STATE_READ_TIMEOUT_MS = 10_000;
 
 /** What the store needs to know about a file or directory. */
 export interface FileFacts {
@@ -84,10 +90,15 @@ export interface StateFs {
   stat(path: string): FileFacts | null;
   /** lstat(2): a symlink is reported as one; null when nothing is there. */
   lstat(path: string): FileFacts | null;
-  /** Opens for reading without following a final symlink (ELOOP) or waiting for a FIFO's writer. */
-  openForRead(path: string): number;
-  fstat(fd: number): FileFacts;
-  read(fd: number, buf: Uint8Array, offset: number, length: number, position: number): number;
+  /**
+   * Opens for reading without following a final symlink (ELOOP) or waiting for a FIFO's writer;
+   * this and the two below run off the event loop (libuv's thread pool).
+   */
+  openForRead(path: string): Promise<number>;
+  fstat(fd: number): Promise<FileFacts>;
+  read(fd: number, buf: Uint8Array, offset: number, length: number, position: number): Promise<number>;
+  /** Closes a descriptor of openForRead. */
+  closeRead(fd: number): Promise<void>;
   /** Entry names, [] when the directory does not exist. */
   readdir(path: string): string[];
 }
@@ -126,9 +137,19 @@ export const nodeStateFs: StateFs = {
       throw e;
     }
   },
-  openForRead: (path) => openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK),
-  fstat: (fd) => facts(fstatSync(fd)),
-  read: (fd, buf, offset, length, position) => readSync(fd, buf, offset, length, position),
+  openForRead: (path) =>
+    new Promise((resolve, reject) =>
+      openCallback(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK, (e, fd) =>
+        e ? reject(e) : resolve(fd),
+      ),
+    ),
+  fstat: (fd) =>
+    new Promise((resolve, reject) => fstatCallback(fd, (e, st) => (e ? reject(e) : resolve(facts(st))))),
+  read: (fd, buf, offset, length, position) =>
+    new Promise((resolve, reject) =>
+      readCallback(fd, buf, offset, length, position, (e, n) => (e ? reject(e) : resolve(n))),
+    ),
+  closeRead: (fd) => new Promise((resolve) => closeCallback(fd, () => resolve())),
   readdir(path) {
     try {
       return readdirSync(path);
@@ -244,8 +265,11 @@ export interface LoadResult {
 export interface StateStore {
   /** state.json's path, null when state is kept in memory only. */
   readonly file: string | null;
-  /** Reads the file (no file: empty state) and removes temporary files a crash left behind. */
-  load(options?: { moveAsideCorrupt?: boolean }): LoadResult;
+  /**
+   * Reads the file (no file: empty state) and removes temporary files a crash left behind.
+   * IRQ_ERR_FILE_READ when the read takes longer than the store's `readTimeoutMs`.
+   */
+  load(options?: { moveAsideCorrupt?: boolean }): Promise<LoadResult>;
   /** Writes the whole state atomically; IRQ_ERR_STATE_WRITE when it cannot (the file is unchanged then). */
   save(state: DesiredState): SaveResult;
 }
@@ -263,6 +287,8 @@ export interface StateStoreOptions {
   now?: () => Date;
   /** The user that must own the directory and file; the process's effective uid when absent. */
   uid?: number;
+  /** STATE_READ_TIMEOUT_MS by default. */
+  readTimeoutMs?: number;
 }
 
 /** Why `f` (the state dir or file) is not safe to trust, or null. */
@@ -278,9 +304,10 @@ function unsafeBecause(f: FileFacts, uid: number): string | null {
 export function createStateStore(options: StateStoreOptions): StateStore {
   const fs = options.fs ?? nodeStateFs;
   const now = options.now ?? (() => new Date());
+  const readTimeoutMs = options.readTimeoutMs ?? STATE_READ_TIMEOUT_MS;
   const dir = options.dir;
   if (dir === null) {
-    return { file: null, load: () => ({ state: emptyState() }), save: () => ({ durable: false }) };
+    return { file: null, load: async () => ({ state: emptyState() }), save: () => ({ durable: false }) };
   }
   const file = join(dir, STATE_FILE);
   const uid = options.uid ?? (typeof process.geteuid === 'function' ? process.geteuid() : 0);
@@ -305,10 +332,10 @@ export function createStateStore(options: StateStoreOptions): StateStore {
   };
 
   /** state.json's text, null when there is none; IRQ_ERR_STATE_UNSAFE for anything but a safe regular file. */
-  const readStateFile = (): string | null => {
+  const readStateFile = async (): Promise<string | null> => {
     let fd: number;
     try {
-      fd = fs.openForRead(file);
+      fd = await fs.openForRead(file);
     } catch (e) {
       if (isMissing(e)) return null;
       if ((e as NodeJS.ErrnoException).code === 'ELOOP') {
@@ -319,7 +346,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
       });
     }
     try {
-      const f = fs.fstat(fd);
+      const f = await fs.fstat(fd);
       if (f.kind !== 'file') throw unsafe(`${file} is not a regular file`, file);
       const why = unsafeBecause(f, uid);
       if (why !== null) throw unsafe(`${file} ${why}`, file);
@@ -330,7 +357,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
       const buf = Buffer.alloc(f.size + 1);
       let got = 0;
       for (;;) {
-        const n = fs.read(fd, buf, got, buf.length - got, got);
+        const n = await fs.read(fd, buf, got, buf.length - got, got);
         if (n <= 0) break;
         got += n;
         if (got > MAX_STATE_BYTES) throw unsafe(`${file} grew over the ${MAX_STATE_BYTES}-byte limit`, file);
@@ -344,13 +371,35 @@ export function createStateStore(options: StateStoreOptions): StateStore {
         path: file,
       });
     } finally {
-      try {
-        fs.close(fd);
-      } catch {
-        // read already, or failed already
-      }
+      // Also after a deadline gave up on this read: the descriptor is closed when it finishes.
+      await fs.closeRead(fd).catch(() => undefined);
     }
   };
+
+  /** readStateFile, given up (IRQ_ERR_FILE_READ) when it takes longer than readTimeoutMs. */
+  const readWithDeadline = (): Promise<string | null> =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(
+          new IrqkitError(
+            'IRQ_ERR_FILE_READ',
+            `cannot read ${file}: no answer within ${readTimeoutMs / 1000} s (a hung file system?)`,
+            { path: file },
+          ),
+        );
+      }, readTimeoutMs);
+      // Not unref'd: at start-up nothing else may hold the event loop open while this waits.
+      readStateFile().then(
+        (text) => {
+          clearTimeout(timer);
+          resolve(text);
+        },
+        (e: unknown) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      );
+    });
 
   const saveError = (step: string, e: unknown): IrqkitError => {
     if (e instanceof IrqkitError) {
@@ -378,7 +427,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
 
   return {
     file,
-    load(loadOptions = {}) {
+    async load(loadOptions = {}) {
       if (!checkDir()) return { state: emptyState() };
       let names: string[];
       try {
@@ -396,7 +445,7 @@ export function createStateStore(options: StateStoreOptions): StateStore {
           // another process's, or already gone: harmless either way
         }
       }
-      const text = readStateFile();
+      const text = await readWithDeadline();
       if (text === null) return { state: emptyState() };
       try {
         return { state: parseState(text) };

@@ -33,7 +33,7 @@ import {
 } from '../../src/daemon/state-store.ts';
 import { hasStackTrace } from '../helpers/cli.ts';
 import { type LogEntry, runDaemonToExit, startDaemon } from '../helpers/daemon-process.ts';
-import { throwsCode } from '../helpers/errors.ts';
+import { rejectsCode, throwsCode } from '../helpers/errors.ts';
 import { after, before } from '../helpers/node-test-hooks.ts';
 
 const NOBODY = 65534;
@@ -62,7 +62,7 @@ describe('state directory and file: refused when another user could write them',
   });
   after(() => rmSync(root, { recursive: true, force: true }));
 
-  it('a group- or world-writable directory: load refuses (STATE_UNSAFE), save refuses (507), nothing written', () => {
+  it('a group- or world-writable directory: load refuses (STATE_UNSAFE), save refuses (507), nothing written', async () => {
     for (const [mode, who] of [
       [0o770, /group-writable \(mode 0770\)/],
       [0o707, /world-writable \(mode 0707\)/],
@@ -70,22 +70,22 @@ describe('state directory and file: refused when another user could write them',
     ] as const) {
       const dir = freshDir(mode);
       const store = createStateStore({ dir });
-      throwsCode(() => store.load(), 'IRQ_ERR_STATE_UNSAFE', who);
+      await rejectsCode(() => store.load(), 'IRQ_ERR_STATE_UNSAFE', who);
       throwsCode(() => store.save(state()), 'IRQ_ERR_STATE_WRITE', who);
       assert.deepEqual(readdirSync(dir), []);
     }
   });
 
-  it('a directory owned by another user is refused', { skip: needsRoot }, () => {
+  it('a directory owned by another user is refused', { skip: needsRoot }, async () => {
     const dir = freshDir();
     chownSync(dir, NOBODY, NOBODY);
-    throwsCode(() => createStateStore({ dir }).load(), 'IRQ_ERR_STATE_UNSAFE', /owned by uid 65534/);
+    await rejectsCode(() => createStateStore({ dir }).load(), 'IRQ_ERR_STATE_UNSAFE', /owned by uid 65534/);
     throwsCode(() => createStateStore({ dir }).save(state()), 'IRQ_ERR_STATE_WRITE', /owned by uid 65534/);
   });
 
   it('a state.json owned by another user, mode 0666, is neither loaded nor replaced', {
     skip: needsRoot,
-  }, () => {
+  }, async () => {
     const dir = freshDir();
     const file = join(dir, STATE_FILE);
     const planted = JSON.stringify({
@@ -99,17 +99,17 @@ describe('state directory and file: refused when another user could write them',
     chownSync(file, NOBODY, NOBODY);
     chmodSync(file, 0o666);
     const store = createStateStore({ dir });
-    throwsCode(() => store.load(), 'IRQ_ERR_STATE_UNSAFE', /owned by uid 65534/);
+    await rejectsCode(() => store.load(), 'IRQ_ERR_STATE_UNSAFE', /owned by uid 65534/);
     throwsCode(() => store.save(state()), 'IRQ_ERR_STATE_WRITE', /owned by uid 65534/);
     assert.equal(readFileSync(file, 'utf8'), planted);
   });
 
-  it('a state.json of ours that others may write is refused too', () => {
+  it('a state.json of ours that others may write is refused too', async () => {
     const dir = freshDir();
     const file = join(dir, STATE_FILE);
     writeFileSync(file, '{}');
     chmodSync(file, 0o622);
-    throwsCode(() => createStateStore({ dir }).load(), 'IRQ_ERR_STATE_UNSAFE', /group-writable/);
+    await rejectsCode(() => createStateStore({ dir }).load(), 'IRQ_ERR_STATE_UNSAFE', /group-writable/);
   });
 
   /** nodeStateFs that plants something at the temp name just before the daemon creates it. */
@@ -177,43 +177,63 @@ describe('state directory and file: refused when another user could write them',
     assert.deepEqual(modes, [0o600, 0o600]);
   });
 
-  it('a FIFO as state.json is refused at once, without waiting for a writer', () => {
+  it('a FIFO as state.json is refused at once, without waiting for a writer', async () => {
     const dir = freshDir();
     const file = join(dir, STATE_FILE);
     const r = spawnSync('mkfifo', [file]);
     assert.equal(r.status, 0, 'mkfifo');
-    throwsCode(() => createStateStore({ dir }).load(), 'IRQ_ERR_STATE_UNSAFE', /not a regular file/);
+    await rejectsCode(() => createStateStore({ dir }).load(), 'IRQ_ERR_STATE_UNSAFE', /not a regular file/);
     throwsCode(() => createStateStore({ dir }).save(state()), 'IRQ_ERR_STATE_WRITE', /not a regular file/);
   });
 
-  it('a symlink to /dev/zero is refused before a byte is read', () => {
+  it('a state file whose file system never answers fails the load at the deadline, not the daemon', async () => {
     const dir = freshDir();
-    symlinkSync('/dev/zero', join(dir, STATE_FILE));
-    throwsCode(() => createStateStore({ dir }).load(), 'IRQ_ERR_STATE_UNSAFE', /symbolic link/);
+    writeFileSync(join(dir, STATE_FILE), JSON.stringify({}));
+    // A hung NFS mount: the open never completes. It runs off the event loop, so the deadline fires.
+    const hung: StateFs = { ...nodeStateFs, openForRead: () => new Promise<number>(() => {}) };
+    await rejectsCode(
+      () => createStateStore({ dir, fs: hung, readTimeoutMs: 50 }).load(),
+      'IRQ_ERR_FILE_READ',
+      /no answer within 0\.05 s/,
+    );
   });
 
-  it('a symlink to a root-only file is refused and its content appears nowhere', () => {
+  it('a symlink to /dev/zero is refused before a byte is read', async () => {
+    const dir = freshDir();
+    symlinkSync('/dev/zero', join(dir, STATE_FILE));
+    await rejectsCode(() => createStateStore({ dir }).load(), 'IRQ_ERR_STATE_UNSAFE', /symbolic link/);
+  });
+
+  it('a symlink to a root-only file is refused and its content appears nowhere', async () => {
     const dir = freshDir();
     const secret = join(root, `shadow-${n++}`);
     writeFileSync(secret, `${SECRET}:x:0:0\n`);
     chmodSync(secret, 0o600);
     symlinkSync(secret, join(dir, STATE_FILE));
-    const e = throwsCode(() => createStateStore({ dir }).load(), 'IRQ_ERR_STATE_UNSAFE', /symbolic link/);
+    const e = await rejectsCode(
+      () => createStateStore({ dir }).load(),
+      'IRQ_ERR_STATE_UNSAFE',
+      /symbolic link/,
+    );
     assert.ok(!JSON.stringify({ m: e.message, d: e.details }).includes('TOP-SECRET'));
   });
 
-  it('a file that is not JSON is reported without quoting it', () => {
+  it('a file that is not JSON is reported without quoting it', async () => {
     const dir = freshDir();
     writeFileSync(join(dir, STATE_FILE), `${SECRET} is not json`);
-    const r = createStateStore({ dir }).load({ moveAsideCorrupt: false });
+    const r = await createStateStore({ dir }).load({ moveAsideCorrupt: false });
     assert.match(r.problem?.message ?? '', /not valid JSON/);
     assert.ok(!(r.problem?.message ?? '').includes('TOP-SECRET'));
   });
 
-  it(`a state.json over ${MAX_STATE_BYTES} bytes is refused`, () => {
+  it(`a state.json over ${MAX_STATE_BYTES} bytes is refused`, async () => {
     const dir = freshDir();
     writeFileSync(join(dir, STATE_FILE), Buffer.alloc(MAX_STATE_BYTES + 1, 0x20));
-    throwsCode(() => createStateStore({ dir }).load(), 'IRQ_ERR_STATE_UNSAFE', /over the \d+-byte limit/);
+    await rejectsCode(
+      () => createStateStore({ dir }).load(),
+      'IRQ_ERR_STATE_UNSAFE',
+      /over the \d+-byte limit/,
+    );
   });
 });
 

@@ -162,7 +162,7 @@ describe('state file: atomic save', () => {
     assert.deepEqual(listDir(dir), [STATE_FILE]);
   });
 
-  it('a crash at any moment of a save leaves the old or the new file, never a torn one', () => {
+  it('a crash at any moment of a save leaves the old or the new file, never a torn one', async () => {
     // Record the real calls of one save, then replay every prefix of them on a copy of the old
     // directory, as if the process died right after that call (and also in the middle of each
     // write). Each time, what a restart loads must be exactly the old state or the new one.
@@ -195,7 +195,7 @@ describe('state file: atomic save', () => {
         }
         if (fds.has(-1)) closeSync(fds.get(-1) as number);
         // The restart.
-        const loaded = createStateStore({ dir: copy }).load();
+        const loaded = await createStateStore({ dir: copy }).load();
         assert.equal(loaded.problem, undefined, `crash after call ${k}: ${loaded.problem?.message}`);
         const pins = loaded.state.pins.size;
         const originals = loaded.state.originals.size;
@@ -233,13 +233,13 @@ describe('state file: loading', () => {
   });
   after(() => rmSync(root, { recursive: true, force: true }));
 
-  it('no directory or no file is an empty state', () => {
-    const r = createStateStore({ dir: join(root, 'nowhere') }).load();
+  it('no directory or no file is an empty state', async () => {
+    const r = await createStateStore({ dir: join(root, 'nowhere') }).load();
     assert.equal(r.problem, undefined);
     assert.equal(r.state.pins.size, 0);
   });
 
-  it('a corrupt file is moved aside for a person to read, not overwritten', () => {
+  it('a corrupt file is moved aside for a person to read, not overwritten', async () => {
     const bad = [
       '{"format":"irqkit-state"',
       '[]',
@@ -249,7 +249,7 @@ describe('state file: loading', () => {
     for (const text of bad) {
       const dir = freshDir();
       writeFileSync(join(dir, STATE_FILE), text);
-      const r = createStateStore({ dir, now: () => new Date('2025-01-02T03:04:05Z') }).load({
+      const r = await createStateStore({ dir, now: () => new Date('2025-01-02T03:04:05Z') }).load({
         moveAsideCorrupt: true,
       });
       assert.equal(r.state.pins.size, 0);
@@ -269,11 +269,11 @@ describe('state file: loading', () => {
     assert.equal(parseState(doc({ '41': { cpu: 3 } })).pins.get('41')?.cpu, 3);
   });
 
-  it('removes temp files a crash left behind, and keeps everything else', () => {
+  it('removes temp files a crash left behind, and keeps everything else', async () => {
     const dir = freshDir();
     writeFileSync(join(dir, '.state.json.123.0.tmp'), '{"half');
     writeFileSync(join(dir, 'notes.txt'), 'mine');
-    createStateStore({ dir }).load();
+    await createStateStore({ dir }).load();
     assert.deepEqual(listDir(dir), ['notes.txt']);
   });
 });
@@ -305,7 +305,9 @@ describe('state file on a real full disk (16 KiB tmpfs)', () => {
     if (typeof mounted !== 'string') mounted.unmount();
   });
 
-  it('ENOSPC from the kernel: IRQ_ERR_STATE_WRITE, the old file intact, no temp file left', { skip }, () => {
+  it('ENOSPC from the kernel: IRQ_ERR_STATE_WRITE, the old file intact, no temp file left', {
+    skip,
+  }, async () => {
     if (typeof mounted === 'string') return;
     const dir = join(mounted.dir, 'irqkit');
     const store = createStateStore({ dir });
@@ -318,6 +320,6 @@ describe('state file on a real full disk (16 KiB tmpfs)', () => {
     assert.deepEqual(listDir(dir), [STATE_FILE]);
     // Space is back once the state is small again.
     store.save(stateWith(3));
-    assert.equal(createStateStore({ dir }).load().state.pins.size, 3);
+    assert.equal((await createStateStore({ dir }).load()).state.pins.size, 3);
   });
 });

@@ -14,3 +14,24 @@ export function throwsCode(fn: () => unknown, code: string, pattern?: RegExp): I
   if (pattern) assert.match(caught.message, pattern);
   return caught;
 }
+
+/** As throwsCode, for a promise (or a function returning one) that must reject. */
+export async function rejectsCode(
+  work: Promise<unknown> | (() => Promise<unknown>),
+  code: string,
+  pattern?: RegExp,
+): Promise<IrqkitError> {
+  let caught: unknown;
+  try {
+    await (typeof work === 'function' ? work() : work);
+  } catch (e) {
+    caught = e;
+  }
+  return throwsCode(
+    () => {
+      if (caught !== undefined) throw caught;
+    },
+    code,
+    pattern,
+  );
+}
