@@ -68,6 +68,82 @@ const EMPTY_U32 = new Uint32Array(0);
 const EMPTY_F64 = new Float64Array(0);
 
 /**
+ * Builds one packed interval row by row, into reused scratch arrays (grown to the largest
+ * interval so far), then copies the used part. `sparseInterval` (from a Delta) and
+ * `diffPackedCounts` (from two reads' counts) both build through it, so both pack alike.
+ */
+export class IntervalBuilder {
+  private readonly rowIds: number[] = [];
+  private readonly offsetList: number[] = [0];
+  private readonly globalList: number[] = [];
+  private readonly globalValues: number[] = [];
+  private k = 0;
+  private wide = false;
+
+  /** Where the next pair goes: what `dropPairsFrom` takes back to. */
+  get mark(): number {
+    return this.k;
+  }
+
+  /** A non-zero count of the open row at CPU position `pos`. */
+  pair(pos: number, v: number): void {
+    const k = this.k;
+    if (k >= scratch.index.length) scratch.ensure(k, k + 1);
+    scratch.index[k] = pos;
+    scratch.counts[k] = v;
+    if (!(v > 0 && v <= 0xffffffff && v === Math.floor(v))) this.wide = true;
+    this.k = k + 1;
+  }
+
+  /** Forgets the pairs added since `mark` (a row found reset half-way). */
+  dropPairsFrom(mark: number): void {
+    this.k = mark;
+  }
+
+  /** Ends a per-CPU row whose pairs were just added. */
+  perCpuRow(keyId: number): void {
+    this.rowIds.push(keyId);
+    this.offsetList.push(this.k);
+  }
+
+  /** A global row (ERR, MIS): one value, no pairs. */
+  globalRow(keyId: number, total: number): void {
+    this.globalList.push(this.rowIds.length);
+    this.globalValues.push(total);
+    this.rowIds.push(keyId);
+    this.offsetList.push(this.k);
+  }
+
+  finish(
+    start: number,
+    end: number,
+    cpus: readonly number[],
+    wraps: number,
+    keys: RowKeys,
+    previousCpus?: readonly number[],
+  ): Interval {
+    const k = this.k;
+    const cpuIndex = cpus.length <= 0x10000 ? new Uint16Array(k) : new Uint32Array(k);
+    cpuIndex.set(scratch.index.subarray(0, k));
+    const counts = this.wide ? new Float64Array(k) : new Uint32Array(k);
+    counts.set(scratch.counts.subarray(0, k));
+    return {
+      start,
+      end,
+      cpus: previousCpus !== undefined && sameCpus(previousCpus, cpus) ? previousCpus : cpus.slice(),
+      rows: Uint32Array.from(this.rowIds),
+      offsets: Uint32Array.from(this.offsetList),
+      cpuIndex,
+      counts,
+      globalAt: this.globalList.length > 0 ? Uint32Array.from(this.globalList) : EMPTY_U32,
+      globalCounts: this.globalValues.length > 0 ? Float64Array.from(this.globalValues) : EMPTY_F64,
+      wraps,
+      keys,
+    };
+  }
+}
+
+/**
  * The delta of one interval, packed (see `Interval`). `keys` interns the row keys and `cpus`
  * (the previous interval's CPU list) is reused when the CPUs are the same, so a history of 900
  * intervals holds one copy of each.
@@ -79,61 +155,25 @@ export function sparseInterval(
   keys: RowKeys = new RowKeys(),
   previousCpus?: readonly number[],
 ): Interval {
-  // One pass into reused scratch arrays (grown to the largest interval so far plus a row),
-  // then copies of the used part.
-  const width = delta.cpus.length;
-  const rowIds: number[] = [];
-  const offsetList: number[] = [0];
-  const globalList: number[] = [];
-  const globalValues: number[] = [];
-  let k = 0;
-  let wide = false;
+  const b = new IntervalBuilder();
   for (const row of delta.rows) {
     if (row.total === 0) continue;
-    const r = rowIds.length;
-    rowIds.push(keys.id(row.key));
+    const id = keys.id(row.key);
     if (row.global) {
-      globalList.push(r);
-      globalValues.push(row.total);
-    } else {
-      const perCpu = row.perCpu;
-      scratch.ensure(k, k + perCpu.length);
-      const scratchIndex = scratch.index;
-      const scratchCounts = scratch.counts;
-      for (let pos = 0; pos < perCpu.length; pos++) {
-        const v = perCpu[pos] as number;
-        if (v !== 0) {
-          scratchIndex[k] = pos;
-          scratchCounts[k] = v;
-          if (!(v > 0 && v <= 0xffffffff && v === Math.floor(v))) wide = true;
-          k++;
-        }
-      }
+      b.globalRow(id, row.total);
+      continue;
     }
-    offsetList.push(k);
+    const perCpu = row.perCpu;
+    for (let pos = 0; pos < perCpu.length; pos++) {
+      const v = perCpu[pos] as number;
+      if (v !== 0) b.pair(pos, v);
+    }
+    b.perCpuRow(id);
   }
-  const cpuIndex = width <= 0x10000 ? new Uint16Array(k) : new Uint32Array(k);
-  cpuIndex.set(scratch.index.subarray(0, k));
-  const counts = wide ? new Float64Array(k) : new Uint32Array(k);
-  counts.set(scratch.counts.subarray(0, k));
-  const cpus =
-    previousCpus !== undefined && sameCpus(previousCpus, delta.cpus) ? previousCpus : delta.cpus.slice();
-  return {
-    start,
-    end,
-    cpus,
-    rows: Uint32Array.from(rowIds),
-    offsets: Uint32Array.from(offsetList),
-    cpuIndex,
-    counts,
-    globalAt: globalList.length > 0 ? Uint32Array.from(globalList) : EMPTY_U32,
-    globalCounts: globalValues.length > 0 ? Float64Array.from(globalValues) : EMPTY_F64,
-    wraps: delta.wraps,
-    keys,
-  };
+  return b.finish(start, end, delta.cpus, delta.wraps, keys, previousCpus);
 }
 
-/** Scratch space for sparseInterval, reused (the sampler packs one interval at a time). */
+/** Scratch space for IntervalBuilder, reused (the sampler packs one interval at a time). */
 const scratch = {
   index: new Uint32Array(1024),
   counts: new Float64Array(1024),
@@ -197,6 +237,7 @@ export class DeltaHistory {
   private readonly keys = new RowKeys();
   /** Row descriptions (name, chip, …) by key, kept after an IRQ vanishes so old windows can name it. */
   private readonly rowsByKey = new Map<string, InterruptRow>();
+  private lastRows: readonly InterruptRow[] | null = null;
 
   constructor(retentionMs: number) {
     this.retentionMs = retentionMs;
@@ -217,13 +258,30 @@ export class DeltaHistory {
 
   /** Packs `delta` (start..end) with this history's key table and adds it. */
   addDelta(start: number, end: number, delta: Delta, current: Snapshot): void {
-    const last = this.intervals[this.intervals.length - 1];
-    this.add(sparseInterval(start, end, delta, this.keys, last?.cpus), current);
+    this.add(sparseInterval(start, end, delta, this.keys, this.lastCpus), current);
   }
 
+  /** The table new intervals should be packed against (then `add` takes them as they are). */
+  get keyTable(): RowKeys {
+    return this.keys;
+  }
+
+  /** The newest interval's CPU list, to share with the next one when the CPUs stay. */
+  get lastCpus(): readonly number[] | undefined {
+    return this.intervals[this.intervals.length - 1]?.cpus;
+  }
+
+  /**
+   * Adds an interval; `current` is the newer read, or any read laid out as it is (only its rows'
+   * labels, names and widths are used).
+   */
   add(interval: Interval, current: Snapshot): void {
     this.intervals.push(interval.keys === this.keys ? interval : this.adopt(interval));
-    for (const row of current.rows) this.rowsByKey.set(rowKey(row), row);
+    // The same rows as last time (the sampler's fast path passes its template's): nothing new.
+    if (current.rows !== this.lastRows) {
+      for (const row of current.rows) this.rowsByKey.set(rowKey(row), row);
+      this.lastRows = current.rows;
+    }
     const horizon = interval.end - this.retentionMs;
     let drop = 0;
     while (drop < this.intervals.length && (this.intervals[drop] as Interval).start < horizon) drop++;

@@ -10,7 +10,7 @@
  * Works on bytes (Uint8Array) so that the caller can read into a reused buffer and decode the
  * text only when someone asks for it.
  */
-import type { InterruptRow, Snapshot } from './snapshot.ts';
+import { type InterruptRow, rowKey, type Snapshot } from './snapshot.ts';
 
 const NL = 10;
 const SPACE = 32;
@@ -71,12 +71,37 @@ export class InterruptsTemplate {
   private readonly rows: TemplateRow[];
   private readonly cpus: number[];
   private readonly endsWithNewline: boolean;
+  /**
+   * The snapshot the template was made from: its rows say what every read laid out like it
+   * holds (labels, handlers, how many counts), whatever the counts are now.
+   */
+  readonly shape: Snapshot;
+  /** Row r's counts are at [offsets[r], offsets[r+1]) of a `parseCounts` array. */
+  readonly offsets: Uint32Array;
+  /** Each row's key (`rowKey`), by row. */
+  readonly keys: readonly string[];
 
-  private constructor(header: Uint8Array, rows: TemplateRow[], cpus: number[], endsWithNewline: boolean) {
+  private constructor(
+    header: Uint8Array,
+    rows: TemplateRow[],
+    cpus: number[],
+    endsWithNewline: boolean,
+    shape: Snapshot,
+  ) {
     this.header = header;
     this.rows = rows;
     this.cpus = cpus;
     this.endsWithNewline = endsWithNewline;
+    this.shape = shape;
+    this.offsets = new Uint32Array(rows.length + 1);
+    for (let r = 0; r < rows.length; r++)
+      this.offsets[r + 1] = (this.offsets[r] as number) + (rows[r] as TemplateRow).row.counts.length;
+    this.keys = rows.map((t) => rowKey(t.row));
+  }
+
+  /** How many counts a read holds: the length of a `parseCounts` array. */
+  get size(): number {
+    return this.offsets[this.rows.length] as number;
   }
 
   /**
@@ -122,11 +147,21 @@ export class InterruptsTemplate {
       if (decoder.decode(tail) !== row.tail) return null;
       rows.push({ row, head: bytes.slice(from, colon + 1), tail });
     }
-    return new InterruptsTemplate(bytes.slice(h0, h1), rows, [...snapshot.cpus], endsWithNewline);
+    return new InterruptsTemplate(bytes.slice(h0, h1), rows, [...snapshot.cpus], endsWithNewline, snapshot);
   }
 
   /** The snapshot of `bytes[0..length)` when it is laid out as the template's read, else null. */
   parse(bytes: Uint8Array, length: number): Snapshot | null {
+    const counts = this.parseCounts(bytes, length);
+    return counts === null ? null : this.snapshot(counts);
+  }
+
+  /**
+   * The counts of `bytes[0..length)`, every row's one after the other (`offsets`), when it is
+   * laid out as the template's read, else null. One typed array and no object per row: the
+   * sampler diffs it against the previous read's and builds a Snapshot only when asked.
+   */
+  parseCounts(bytes: Uint8Array, length: number): Float64Array | null {
     if (length === 0 || bytes[length - 1] !== NL || !this.endsWithNewline) return null;
     const header = this.header;
     if (length < header.length || !same(bytes, 0, header.length, header)) return null;
@@ -134,7 +169,8 @@ export class InterruptsTemplate {
     if (p < length && bytes[p] !== NL) return null;
     p++;
     const template = this.rows;
-    const rows: InterruptRow[] = [];
+    const out = new Float64Array(this.size);
+    let o = 0;
     for (let r = 0; r < template.length; r++) {
       const t = template[r] as TemplateRow;
       const head = t.head;
@@ -143,8 +179,6 @@ export class InterruptsTemplate {
       // The counts: exactly as many all-digit tokens as the template's row has, each ended by a
       // blank, the end of the line or the end of the text.
       const width = t.row.counts.length;
-      const counts: number[] = [];
-      let total = 0;
       // bytes[length - 1] is '\n' (checked above), so these loops stop there at the latest.
       for (let k = 0; k < width; k++) {
         let c = bytes[p] as number;
@@ -157,8 +191,7 @@ export class InterruptsTemplate {
         }
         if (p === start || p - start > 15) return null;
         if (c !== SPACE && c !== TAB && c !== NL) return null;
-        counts.push(v);
-        total += v;
+        out[o++] = v;
       }
       while (p < length && (bytes[p] === SPACE || bytes[p] === TAB)) p++;
       const tail = t.tail;
@@ -169,10 +202,28 @@ export class InterruptsTemplate {
       }
       if (p < length && bytes[p] !== NL) return null;
       p++;
-      rows.push({ ...t.row, counts, total });
     }
     // Nothing may follow the last row (the final newline was checked above).
     if (p < length) return null;
+    return out;
+  }
+
+  /** The Snapshot of counts that `parseCounts` returned. */
+  snapshot(counts: Float64Array): Snapshot {
+    const rows: InterruptRow[] = [];
+    const offsets = this.offsets;
+    for (let r = 0; r < this.rows.length; r++) {
+      const from = offsets[r] as number;
+      const to = offsets[r + 1] as number;
+      const row = new Array<number>(to - from);
+      let total = 0;
+      for (let i = from; i < to; i++) {
+        const v = counts[i] as number;
+        row[i - from] = v;
+        total += v;
+      }
+      rows.push({ ...(this.rows[r] as TemplateRow).row, counts: row, total });
+    }
     return { cpus: [...this.cpus], rows, warnings: [] };
   }
 }

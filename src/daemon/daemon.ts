@@ -90,10 +90,10 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     intervalMs: o.intervalMs,
     retentionMs: o.retentionMs,
     ...(o.samplerClock ? { clock: o.samplerClock } : {}),
-    onDelta: (delta) => {
-      totals.add(delta);
+    onInterval: (sampled) => {
+      totals.add(sampled);
       // Pins of IRQs that came back are applied again right after the sample that shows it.
-      pins.afterSample(delta);
+      pins.afterSample(sampled.restarted);
     },
     onError: (e: IrqkitError) => {
       // One line per distinct failure, not one per interval.

@@ -7,7 +7,6 @@ import type { PinView } from '../api/pin-schemas.ts';
 import type { IrqbalanceStatus } from '../api/schemas.ts';
 import { formatCpuList, hasCpu } from '../core/cpuset.ts';
 import { toIrqkitError } from '../core/errors.ts';
-import type { Delta } from '../core/rates.ts';
 import type { AffinityOutcome, SystemAccess } from '../io/system.ts';
 import { IrqbalanceWatch, irqbalanceWarning } from './irqbalance.ts';
 import { byIrq } from './pin-state.ts';
@@ -81,7 +80,7 @@ export class DriftWatcher {
    * After each sample: applies pins of IRQs that came back (appeared, or counters restarted: a
    * new descriptor), notes drift, and looks for irqbalance now and then.
    */
-  afterSample(delta: Delta | undefined): void {
+  afterSample(restarted: readonly string[]): void {
     try {
       // A scan reads one file per process: in the background every 10 s is plenty (the API's
       // own reads refresh it when it is older than 2 s).
@@ -91,11 +90,7 @@ export class DriftWatcher {
         this.watch.get();
       }
       if (this.o.pins().size === 0) return;
-      const reappeared = new Set<string>();
-      for (const r of delta?.rows ?? []) {
-        if (r.numeric && (r.status === 'appeared' || r.status === 'reset')) reappeared.add(r.label);
-      }
-      this.check('sample', reappeared);
+      this.check('sample', new Set(restarted));
       this.lastCheckError = '';
     } catch (e) {
       const message = toIrqkitError(e).message;

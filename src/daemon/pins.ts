@@ -17,7 +17,6 @@
 import type { PinView, RestoreResult } from '../api/pin-schemas.ts';
 import type { IrqbalanceStatus, StateHealth } from '../api/schemas.ts';
 import { IrqkitError, toIrqkitError } from '../core/errors.ts';
-import type { Delta } from '../core/rates.ts';
 import type { BatchResult, SystemAccess } from '../io/system.ts';
 import { DriftWatcher } from './pin-drift.ts';
 import { type RestoreOptions, Restorer } from './pin-restore.ts';
@@ -175,9 +174,10 @@ export class PinKeeper {
   }
 
   /** After each sample: pins of IRQs that came back are applied again, drift is noted. */
-  afterSample(delta: Delta | undefined): void {
+  /** After a sample: `restarted` names the IRQs that appeared or were reset since the one before. */
+  afterSample(restarted: readonly string[]): void {
     if (this.stopping) return;
-    this.drift.afterSample(delta);
+    this.drift.afterSample(restarted);
   }
 
   /**

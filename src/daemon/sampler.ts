@@ -12,10 +12,11 @@
 import { performance } from 'node:perf_hooks';
 import type { SamplerHealth } from '../api/schemas.ts';
 import { IrqkitError } from '../core/errors.ts';
-import { DeltaHistory, type WindowOptions, type WindowSnapshot } from '../core/history.ts';
+import { DeltaHistory, sparseInterval, type WindowOptions, type WindowSnapshot } from '../core/history.ts';
 import { InterruptsTemplate } from '../core/interrupts-template.ts';
+import { diffPackedCounts, type RowInfo, rowInfo, type SampledInterval } from '../core/packed-diff.ts';
 import { parseInterrupts } from '../core/parse-interrupts.ts';
-import { type Delta, diffSnapshots } from '../core/rates.ts';
+import { diffSnapshots, type RowDelta } from '../core/rates.ts';
 import type { Snapshot } from '../core/snapshot.ts';
 import { truncatedRead } from './truncated-read.ts';
 
@@ -47,39 +48,77 @@ export interface SamplerOptions {
   intervalMs: number;
   retentionMs: number;
   clock?: SamplerClock;
-  /** Called after every sample, e.g. to re-apply pins. */
-  onSample?(snapshot: Snapshot): void;
-  /** Called with each interval's wrap-corrected delta, e.g. to keep 64-bit totals for /metrics. */
-  onDelta?(delta: Delta): void;
+  /** Called after every sample. */
+  onSample?(): void;
+  /**
+   * Called with each wrap-corrected interval, e.g. to keep 64-bit totals for /metrics and to
+   * re-apply pins of IRQs that came back.
+   */
+  onInterval?(sampled: SampledInterval): void;
   onError?(error: IrqkitError): void;
 }
 
 /** A sample: its time, its parse, and its text (decoded on first use from the read's bytes). */
 export interface Sample {
   at: number;
-  snapshot: Snapshot;
+  readonly snapshot: Snapshot;
   readonly text: string;
+}
+
+/** A fast-path read: its counts as the template laid them out. */
+interface Counted {
+  template: InterruptsTemplate;
+  counts: Float64Array;
+}
+
+/** What the sampler keeps of a sample besides what callers see. */
+interface Kept extends Sample {
+  /** A snapshot laid out as this read (labels, names, widths), without building its own. */
+  readonly shape: Snapshot;
+  readonly counted: Counted | null;
 }
 
 /**
  * A sample read into one of the sampler's two buffers. Its text is decoded when first asked for;
  * the buffer is read into again two samples later, after which an undecoded text is gone (a
- * caller that wants it reads it while handling the request that fetched the sample).
+ * caller that wants it reads it while handling the request that fetched the sample). A read the
+ * template parsed is kept as counts, and its Snapshot built on first use.
  */
-class BufferedSample implements Sample {
+class BufferedSample implements Kept {
   readonly at: number;
-  readonly snapshot: Snapshot;
+  readonly counted: Counted | null;
+  private parsed: Snapshot | null;
   private readonly bytes: Uint8Array;
   private readonly length: number;
   private decoded: string | null;
   private stale = false;
 
-  constructor(at: number, snapshot: Snapshot, bytes: Uint8Array, length: number, text: string | null) {
+  constructor(
+    at: number,
+    parsed: Snapshot | null,
+    counted: Counted | null,
+    bytes: Uint8Array,
+    length: number,
+    text: string | null,
+  ) {
     this.at = at;
-    this.snapshot = snapshot;
+    this.parsed = parsed;
+    this.counted = counted;
     this.bytes = bytes;
     this.length = length;
     this.decoded = text;
+  }
+
+  get snapshot(): Snapshot {
+    if (this.parsed === null) {
+      const c = this.counted as Counted;
+      this.parsed = c.template.snapshot(c.counts);
+    }
+    return this.parsed;
+  }
+
+  get shape(): Snapshot {
+    return this.parsed ?? (this.counted as Counted).template.shape;
   }
 
   markStale(): void {
@@ -96,6 +135,18 @@ class BufferedSample implements Sample {
   }
 }
 
+/** Row infos of a template's rows, made once per template. */
+const infosByTemplate = new WeakMap<InterruptsTemplate, RowInfo[]>();
+
+function templateInfos(t: InterruptsTemplate): RowInfo[] {
+  let infos = infosByTemplate.get(t);
+  if (!infos) {
+    infos = t.shape.rows.map(rowInfo);
+    infosByTemplate.set(t, infos);
+  }
+  return infos;
+}
+
 /** As readTextFile decodes (Buffer's UTF-8, invalid bytes as U+FFFD). */
 function decodeUtf8(bytes: Uint8Array, length: number): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, length).toString('utf8');
@@ -105,7 +156,7 @@ export class Sampler {
   private readonly options: SamplerOptions;
   private readonly clock: SamplerClock;
   private readonly history: DeltaHistory;
-  private latest: Sample | null = null;
+  private latest: Kept | null = null;
   /** Two read buffers: the latest sample's bytes stay intact while the next read fills the other. */
   private readonly buffers: [Uint8Array, Uint8Array] = [new Uint8Array(0), new Uint8Array(0)];
   private readonly owners: [BufferedSample | null, BufferedSample | null] = [null, null];
@@ -186,45 +237,52 @@ export class Sampler {
   /** One read, parse and diff. Failures are recorded and reported, never thrown to the timer. */
   sampleOnce(): void {
     const at = this.timeNow();
-    let sample: Sample;
-    let delta: Delta | undefined;
+    let sample: Kept;
+    let sampled: SampledInterval | undefined;
     let template: InterruptsTemplate | null = null;
     const prev = this.latest;
     try {
-      let snapshot: Snapshot;
       if (this.options.readInto) {
         const slot = this.slot;
         this.owners[slot]?.markStale();
         this.owners[slot] = null;
         const { bytes, length } = this.options.readInto(this.buffers[slot] as Uint8Array);
         this.buffers[slot] = bytes;
-        const fast = this.template?.parse(bytes, length) ?? null;
-        let text: string | null = null;
-        if (fast) {
+        const counts = this.template?.parseCounts(bytes, length) ?? null;
+        let buffered: BufferedSample;
+        if (counts !== null) {
           // Same lines, named rows and final newline as the read the template came from, which
           // passed truncatedRead: nothing here can be a cut read.
-          snapshot = fast;
+          buffered = new BufferedSample(
+            at,
+            null,
+            { template: this.template as InterruptsTemplate, counts },
+            bytes,
+            length,
+            null,
+          );
         } else {
-          text = decodeUtf8(bytes, length);
-          snapshot = parseInterrupts(text);
-          const cut = prev ? truncatedRead(prev, text, snapshot) : null;
+          const text = decodeUtf8(bytes, length);
+          const snapshot = parseInterrupts(text);
+          const cut = prev ? truncatedRead({ text: prev.text, snapshot: prev.shape }, text, snapshot) : null;
           if (cut !== null) throw new IrqkitError('IRQ_ERR_PARSE', cut);
+          buffered = new BufferedSample(at, snapshot, null, bytes, length, text);
         }
-        const buffered = new BufferedSample(at, snapshot, bytes, length, text);
         sample = buffered;
-        if (prev) delta = diffSnapshots(prev.snapshot, snapshot, { seconds: (at - prev.at) / 1000 });
-        this.owners[slot] = buffered;
-        this.slot = slot === 0 ? 1 : 0;
-        template = fast ? this.template : InterruptsTemplate.from(bytes, length, snapshot);
-      } else {
-        const text = this.options.read();
-        snapshot = parseInterrupts(text);
-        const cut = prev ? truncatedRead(prev, text, snapshot) : null;
-        if (cut !== null) throw new IrqkitError('IRQ_ERR_PARSE', cut);
-        sample = { at, snapshot, text };
         // Inside the try: diffSnapshots throws on a header that names a CPU twice, and a throw
         // from here would escape the sampling timer and kill the daemon.
-        if (prev) delta = diffSnapshots(prev.snapshot, snapshot, { seconds: (at - prev.at) / 1000 });
+        if (prev) sampled = this.diff(prev, buffered);
+        this.owners[slot] = buffered;
+        this.slot = slot === 0 ? 1 : 0;
+        template =
+          counts !== null ? this.template : InterruptsTemplate.from(bytes, length, buffered.snapshot);
+      } else {
+        const text = this.options.read();
+        const snapshot = parseInterrupts(text);
+        const cut = prev ? truncatedRead({ text: prev.text, snapshot: prev.shape }, text, snapshot) : null;
+        if (cut !== null) throw new IrqkitError('IRQ_ERR_PARSE', cut);
+        sample = { at, snapshot, text, shape: snapshot, counted: null };
+        if (prev) sampled = this.diff(prev, sample);
       }
     } catch (e) {
       const err =
@@ -237,15 +295,46 @@ export class Sampler {
       return;
     }
     this.template = template;
-    const snapshot = sample.snapshot;
-    if (prev && delta !== undefined) {
-      this.history.addDelta(prev.at, at, delta, snapshot);
-      this.options.onDelta?.(delta);
+    if (sampled !== undefined) {
+      this.history.add(sampled.interval, sample.shape);
+      this.options.onInterval?.(sampled);
     }
     this.latest = sample;
     this.samples++;
-    this.options.onSample?.(snapshot);
+    this.options.onSample?.();
     for (const w of this.waiters.splice(0)) w();
+  }
+
+  /**
+   * The interval from `prev` to `curr`, packed against the history's key table. Two reads the
+   * same template parsed are diffed as counts (diffPackedCounts); any other pair as Snapshots.
+   */
+  private diff(prev: Kept, curr: Kept): SampledInterval {
+    const keys = this.history.keyTable;
+    const lastCpus = this.history.lastCpus;
+    const a = prev.counted;
+    const b = curr.counted;
+    if (a !== null && b !== null && a.template === b.template) {
+      const d = diffPackedCounts(b.template, a.counts, b.counts, prev.at, curr.at, keys, lastCpus);
+      const all = templateInfos(b.template);
+      return {
+        interval: d.interval,
+        rows: d.rowIndex.map((r) => all[r] as RowInfo),
+        all,
+        restarted: d.reset,
+      };
+    }
+    const delta = diffSnapshots(prev.snapshot, curr.snapshot, { seconds: (curr.at - prev.at) / 1000 });
+    const counted = delta.rows.filter((r) => r.total !== 0);
+    const info = (r: RowDelta): RowInfo => ({ key: r.key, label: r.label, numeric: r.numeric, name: r.name });
+    return {
+      interval: sparseInterval(prev.at, curr.at, delta, keys, lastCpus),
+      rows: counted.map(info),
+      all: delta.rows.map(info),
+      restarted: delta.rows
+        .filter((r) => r.numeric && (r.status === 'appeared' || r.status === 'reset'))
+        .map((r) => r.label),
+    };
   }
 
   current(): Sample {
@@ -285,7 +374,7 @@ export class Sampler {
 
   /** The window from the history as it is now, without waiting; undefined before two samples. */
   windowNow(ms: number): WindowSnapshot | undefined {
-    return this.latest ? this.history.window(ms, this.latest.snapshot) : undefined;
+    return this.latest ? this.history.window(ms, this.latest.shape) : undefined;
   }
 
   /**
@@ -306,7 +395,7 @@ export class Sampler {
     const deadline = this.clock.monotonic() + options.maxWaitMs;
     for (;;) {
       const latest = this.latest;
-      const win = latest ? this.history.window(ms, latest.snapshot, options) : undefined;
+      const win = latest ? this.history.window(ms, latest.shape, options) : undefined;
       if (win && (win.complete || !options.wait)) return win;
       if (!options.wait && !win) {
         throw new IrqkitError('IRQ_ERR_UNAVAILABLE', 'no interval has been sampled yet; retry in a moment', {

@@ -68,7 +68,7 @@ describe('sampler on hostile reads', () => {
             intervalMs: 1000,
             retentionMs: 10_000,
             clock,
-            onDelta: (d) => totals.add(d),
+            onInterval: (d) => totals.add(d),
             onError: (e) => failures.push(e.code),
           });
           sampler.start();
