@@ -26,10 +26,13 @@ export interface Reading {
   rss: number | null;
   /** utime + stime of the daemon in ms (from /proc/<pid>/stat). */
   cpuMs: number | null;
+  /** The daemon's own event-loop delay, the longest since it started (ms; from /healthz). */
+  loopMaxMs: number | null;
 }
 
 interface Health {
   sampler: { samples: number; lastSampleAt: number | null; historySeconds: number; storedCounters: number };
+  eventLoop?: { maxSeconds: number };
 }
 
 const CLOCK_TICK_MS = 10; // USER_HZ is 100 on every Linux ABI Node supports
@@ -92,6 +95,7 @@ export class DaemonWatch {
         storedCounters: s?.storedCounters ?? 0,
         rss: vmRss(this.pid),
         cpuMs: cpuMs(this.pid),
+        loopMaxMs: r.body?.eventLoop ? r.body.eventLoop.maxSeconds * 1000 : null,
       });
     } catch {
       this.readings.push({
@@ -104,6 +108,7 @@ export class DaemonWatch {
         storedCounters: 0,
         rss: vmRss(this.pid),
         cpuMs: cpuMs(this.pid),
+        loopMaxMs: null,
       });
     }
   }
@@ -142,6 +147,11 @@ export interface PhaseStats {
   probe: { p50: number; p99: number; max: number };
   cpuPercent: number | null;
   rssMax: number | null;
+  /**
+   * The daemon's longest event-loop delay since start-up, as of the phase's last answer: when it
+   * does not grow in a phase, slow probes queued behind requests or waited on the client side.
+   */
+  loopMaxMs: number | null;
 }
 
 export function percentile(xs: readonly number[], p: number): number {
@@ -191,5 +201,10 @@ export function phaseStats(watch: DaemonWatch, from: number, to: number): PhaseS
     },
     cpuPercent: cpu === null ? null : (cpu / (seconds * 1000)) * 100,
     rssMax: rss.length > 0 ? Math.max(...rss) : null,
+    loopMaxMs:
+      ok
+        .map((r) => r.loopMaxMs)
+        .filter((x): x is number => x !== null)
+        .pop() ?? null,
   };
 }

@@ -183,6 +183,7 @@ async function main(): Promise<void> {
         { header: 'max', align: 'right' },
         { header: 'CPU', align: 'right' },
         { header: 'RSS max', align: 'right' },
+        { header: 'loop max', align: 'right' },
         { header: 'probes failed', align: 'right' },
       ],
       stats.map(([name, s]) => [
@@ -197,6 +198,7 @@ async function main(): Promise<void> {
         f(s.probe.max),
         s.cpuPercent === null ? '—' : `${s.cpuPercent.toFixed(0)}%`,
         s.rssMax === null ? '—' : mb(s.rssMax),
+        s.loopMaxMs === null ? '—' : f(s.loopMaxMs),
         String(s.failed),
       ]),
     ),
@@ -205,7 +207,8 @@ async function main(): Promise<void> {
     '  (spacing: ms between consecutive samples = interval + read/parse/diff time + timer lateness, from\n' +
       "   the daemon's own lastSampleAt; mean over the phase, and p50/max over the pairs of readings exactly\n" +
       '   one sample apart; probe: /healthz latency, queued behind the load in the wrk phases; CPU: daemon\n' +
-      '   user+system time, 100% = one core)',
+      "   user+system time, 100% = one core; loop max: the daemon's longest event-loop delay since it\n" +
+      '   started, as of the phase end (ms; a phase that does not raise it held the loop no longer))',
   );
   out(`\nbench:load finished in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }

@@ -4,6 +4,8 @@
  * computation (the first request's promise) instead of N. A new sample drops every entry.
  */
 
+import { shareBody } from './http/shared-body.ts';
+
 /** Distinct parameter sets kept per sample: a few dashboards and scrapers, not every window. */
 const MAX_ENTRIES = 8;
 
@@ -30,7 +32,8 @@ export class AnswerCache {
       if (oldest !== undefined) this.entries.delete(oldest);
     }
     bump(this.computed, kind);
-    const p = compute();
+    // Every request until the next sample answers with this object: serialised once.
+    const p = compute().then(shareBody);
     this.entries.set(key, p);
     // A failure (no interval yet) is not an answer: the next request tries again.
     p.catch(() => {

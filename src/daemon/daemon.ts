@@ -6,13 +6,15 @@
 import type { OpenApiDoc } from '../api/schemas.ts';
 import { CounterTotals } from '../core/counter-totals.ts';
 import type { IrqkitError } from '../core/errors.ts';
+import { renderMetrics } from '../core/metrics-text.ts';
 import type { SystemAccess } from '../io/system.ts';
 import { highestCpu, withApiLimits } from './api-limits.ts';
 import { EventLoopMonitor } from './event-loop.ts';
 import { buildOpenApi } from './http/openapi.ts';
 import { type ApiServer, createApiServer } from './http/server.ts';
+import { shareBody } from './http/shared-body.ts';
 import { describeTarget, type ListenTarget } from './listen.ts';
-import { metricFamilies } from './metrics.ts';
+import { type MetricsInput, metricFamilies } from './metrics.ts';
 import { pinMetricFamilies } from './pin-metrics.ts';
 import { PinKeeper } from './pins.ts';
 import { PlanRunner } from './plan-runner.ts';
@@ -72,6 +74,35 @@ export interface ReloadableConfig {
 /** The window behind the imbalance gauges in /metrics. */
 const METRICS_WINDOW_MS = 10_000;
 
+/**
+ * The text of the metric families that change only with a sample (64-bit totals per IRQ and
+ * CPU, the recent window's load), rendered once per sample: on a 256-CPU, 2,000-IRQ machine
+ * that is ~0.2 MB, and scrapers polling faster than the sampler, or several Prometheus servers,
+ * share it instead of each rendering it again.
+ */
+function sampleMetricsOf(
+  sampler: Sampler,
+  fixed: () => Omit<MetricsInput, 'health' | 'recent'>,
+): () => string {
+  let cached: { at: number | null; text: string } | null = null;
+  return () => {
+    const health = sampler.health();
+    if (cached !== null && cached.at === health.lastSampleAt) return cached.text;
+    const w = sampler.windowNow(METRICS_WINDOW_MS);
+    let recent: MetricsInput['recent'] = null;
+    if (w) {
+      const perCpu = w.snapshot.cpus.map((_, i) => {
+        let sum = 0;
+        for (const r of w.snapshot.rows) if (r.numeric) sum += r.counts[i] ?? 0;
+        return sum;
+      });
+      recent = { cpus: w.snapshot.cpus, perCpu, seconds: w.seconds };
+    }
+    cached = { at: health.lastSampleAt, text: renderMetrics(metricFamilies({ ...fixed(), health, recent })) };
+    return cached.text;
+  };
+}
+
 export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
   const startedAt = Date.now();
   const totals = new CounterTotals({ perIrqCpu: o.metricsIrqCpu });
@@ -107,6 +138,11 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     },
   });
   sampler.start();
+  const sampleMetrics = sampleMetricsOf(sampler, () => ({
+    totals,
+    startedAtSeconds: Math.floor(startedAt / 1000),
+    version: o.version,
+  }));
   // Pins are in place before the API answers.
   try {
     await pins.start();
@@ -147,25 +183,9 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
         if (openapi === undefined) throw new Error('the OpenAPI document is not built yet');
         return openapi;
       },
-      metrics: () => {
-        const w = sampler.windowNow(METRICS_WINDOW_MS);
-        let recent = null;
-        if (w) {
-          const perCpu = w.snapshot.cpus.map((_, i) => {
-            let sum = 0;
-            for (const r of w.snapshot.rows) if (r.numeric) sum += r.counts[i] ?? 0;
-            return sum;
-          });
-          recent = { cpus: w.snapshot.cpus, perCpu, seconds: w.seconds };
-        }
-        return [
-          ...metricFamilies({
-            totals,
-            health: sampler.health(),
-            recent,
-            startedAtSeconds: Math.floor(startedAt / 1000),
-            version: o.version,
-          }),
+      metricsText: () =>
+        sampleMetrics() +
+        renderMetrics([
           ...pinMetricFamilies(pins),
           ...runtimeMetricFamilies({
             eventLoop: eventLoop.read(),
@@ -173,17 +193,18 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
             answers: service.answers,
             skippedSamples: sampler.health().skipped,
           }),
-        ];
-      },
+        ]),
     }),
     { retentionMs: o.retentionMs, maxCpu },
   );
-  openapi = buildOpenApi(routes, {
-    title: 'irqkitd',
-    version: o.version,
-    description:
-      'Watches how interrupts are spread over CPUs and sets IRQ affinity. Errors are application/problem+json with a stable `code`.',
-  });
+  openapi = shareBody(
+    buildOpenApi(routes, {
+      title: 'irqkitd',
+      version: o.version,
+      description:
+        'Watches how interrupts are spread over CPUs and sets IRQ affinity. Errors are application/problem+json with a stable `code`.',
+    }),
+  );
   const servers: ApiServer[] = [];
   const addresses: ListenTarget[] = [];
   try {

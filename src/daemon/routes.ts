@@ -3,7 +3,7 @@ import * as S from '../api/schemas.ts';
 import { parseCpuList } from '../core/cpuset.ts';
 import { parseDuration } from '../core/duration.ts';
 import { IrqkitError } from '../core/errors.ts';
-import { METRICS_CONTENT_TYPE, type MetricFamily, renderMetrics } from '../core/metrics-text.ts';
+import { METRICS_CONTENT_TYPE } from '../core/metrics-text.ts';
 import type { BatchResult as BatchResultType } from '../io/system.ts';
 import { DASHBOARD_CONTENT_TYPE, dashboardPage } from './dashboard.ts';
 import type { EventLoopDelay } from './event-loop.ts';
@@ -18,7 +18,8 @@ export interface RouteContext extends PinRouteContext {
   readOnly: boolean;
   startedAt: number;
   now(): number;
-  metrics(): MetricFamily[];
+  /** The Prometheus text of every metric family. */
+  metricsText(): string;
   openapi(): S.OpenApiDoc;
   /** Retention, for window bounds. */
   retentionMs: number;
@@ -176,7 +177,7 @@ export function buildRoutes(ctx: RouteContext): RouteSpec[] {
       tags: ['meta'],
       response: S.TextBody,
       produces: [METRICS_CONTENT_TYPE],
-      handler: () => ({ body: renderMetrics(ctx.metrics()), contentType: METRICS_CONTENT_TYPE }),
+      handler: () => ({ body: ctx.metricsText(), contentType: METRICS_CONTENT_TYPE }),
     }),
     defineRoute({
       method: 'GET',

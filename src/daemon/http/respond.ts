@@ -6,6 +6,7 @@ import type { ServerResponse } from 'node:http';
 import { IrqkitError } from '../../core/errors.ts';
 import { PROBLEM_CONTENT_TYPE, problemBody, statusTitle } from './problem.ts';
 import type { HandlerResponse, RouteSpec } from './route.ts';
+import { jsonBytes } from './shared-body.ts';
 import type { RouteValidator } from './validate.ts';
 
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
@@ -45,7 +46,7 @@ export function sendResult(
   if (check) checkResult(route, check, status, contentType, out.body);
   let payload: string | Uint8Array;
   if (status === 204) payload = '';
-  else if (isJson) payload = JSON.stringify(out.body) ?? 'null';
+  else if (isJson) payload = jsonBytes(out.body);
   else if (typeof out.body === 'string' || out.body instanceof Uint8Array) payload = out.body;
   else throw new Error(`${route.operationId}: a ${contentType} body must be a string or bytes`);
   res.writeHead(status, {
