@@ -12,7 +12,7 @@
  */
 import { type Interval, IntervalBuilder, type RowKeys } from './history.ts';
 import type { InterruptsTemplate } from './interrupts-template.ts';
-import { COUNTER_MODULUS, WRAP_LIMIT } from './rates.ts';
+import { counterIncrease } from './rates.ts';
 import { type InterruptRow, rowKey, rowName } from './snapshot.ts';
 
 export interface PackedDelta {
@@ -46,13 +46,6 @@ export interface SampledInterval {
   restarted: readonly string[];
 }
 
-/** The increase of a counter that went down, or -1 when only a reset explains it. */
-function decrease(prev: number, curr: number): number {
-  if (prev >= COUNTER_MODULUS) return -1;
-  const d = curr - prev + COUNTER_MODULUS;
-  return d < WRAP_LIMIT ? d : -1;
-}
-
 /**
  * The interval between `prev` and `curr`, both from `template.parseCounts`. `previousCpus` is
  * the history's last CPU list, shared when the CPUs are the same.
@@ -77,71 +70,46 @@ export function diffPackedCounts(
     const row = shape.rows[r] as InterruptRow;
     const from = offsets[r] as number;
     const to = offsets[r + 1] as number;
-    if (to - from === n) {
-      const mark = b.mark;
-      let total = 0;
-      let rowWraps = 0;
-      let wasReset = false;
-      for (let i = from; i < to; i++) {
-        const p = prev[i] as number;
-        const c = curr[i] as number;
-        let d: number;
-        if (c >= p) d = c - p;
-        else {
-          d = decrease(p, c);
-          if (d < 0) {
-            wasReset = true;
-            break;
-          }
-          rowWraps++;
-        }
-        if (d !== 0) {
-          b.pair(i - from, d);
-          total += d;
-        }
+    // One count per CPU; otherwise a global row (ERR, MIS) compared value by value, or a
+    // numeric row whose counts cannot be placed on CPUs, which counts 0.
+    const perCpu = to - from === n;
+    if (!perCpu && row.numeric) continue;
+    const mark = b.mark;
+    let total = 0;
+    let rowWraps = 0;
+    let wasReset = false;
+    for (let i = from; i < to; i++) {
+      const p = prev[i] as number;
+      const c = curr[i] as number;
+      const d = counterIncrease(p, c);
+      if (d < 0) {
+        wasReset = true;
+        break;
       }
-      if (wasReset) {
-        b.dropPairsFrom(mark);
-        total = 0;
-        for (let i = from; i < to; i++) {
-          const c = curr[i] as number;
-          if (c !== 0) {
-            b.pair(i - from, c);
-            total += c;
-          }
-        }
-        if (row.numeric) reset.push(row.label);
-      } else wraps += rowWraps;
-      if (total === 0) continue;
-      b.perCpuRow(keys.id(template.keys[r] as string));
-      rowIndex.push(r);
-    } else if (!row.numeric) {
-      let total = 0;
-      let rowWraps = 0;
-      let wasReset = false;
-      for (let i = from; i < to; i++) {
-        const p = prev[i] as number;
-        const c = curr[i] as number;
-        if (c >= p) total += c - p;
-        else {
-          const d = decrease(p, c);
-          if (d < 0) {
-            wasReset = true;
-            break;
-          }
-          total += d;
-          rowWraps++;
-        }
+      if (c < p) rowWraps++;
+      if (d !== 0) {
+        if (perCpu) b.pair(i - from, d);
+        total += d;
       }
-      if (wasReset) {
-        total = 0;
-        for (let i = from; i < to; i++) total += curr[i] as number;
-      } else wraps += rowWraps;
-      if (total === 0) continue;
-      b.globalRow(keys.id(template.keys[r] as string), total);
-      rowIndex.push(r);
     }
-    // A numeric row whose counts do not match the CPUs: nothing can be placed, it counts 0.
+    if (wasReset) {
+      // Counted from zero again: the counts since the reset are the current ones.
+      b.dropPairsFrom(mark);
+      total = 0;
+      for (let i = from; i < to; i++) {
+        const c = curr[i] as number;
+        if (c !== 0) {
+          if (perCpu) b.pair(i - from, c);
+          total += c;
+        }
+      }
+      if (row.numeric) reset.push(row.label);
+    } else wraps += rowWraps;
+    if (total === 0) continue;
+    const id = keys.id(template.keys[r] as string);
+    if (perCpu) b.perCpuRow(id);
+    else b.globalRow(id, total);
+    rowIndex.push(r);
   }
   return { interval: b.finish(start, end, shape.cpus, wraps, keys, previousCpus), rowIndex, reset };
 }

@@ -130,6 +130,14 @@ export function wrapDelta(prev: number, curr: number): number {
   return d === 0 ? 0 : d; // never -0
 }
 
+/**
+ * How much a counter read `prev` then `curr` increased: curr − prev, or across one 32-bit wrap
+ * when it went down (then curr < prev); -1 when only a reset explains the decrease.
+ */
+export function counterIncrease(prev: number, curr: number): number {
+  return curr >= prev ? curr - prev : decreaseDelta(prev, curr);
+}
+
 /** Interval delta of one counter that went down, or -1 when the decrease can only be a reset. */
 function decreaseDelta(prev: number, curr: number): number {
   if (prev >= COUNTER_MODULUS) return -1; // a wide counter went backwards
