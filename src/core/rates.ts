@@ -249,20 +249,14 @@ export function diffSnapshots(prev: Snapshot, curr: Snapshot, options: DiffOptio
           if (j < 0) continue; // CPU came online: no baseline, 0
           const p = prevCounts[j] as number;
           const c = currCounts[i] as number;
-          if (c >= p) {
-            const d = c - p;
-            perCpu[i] = d;
-            steadyTotal += d;
-          } else {
-            const d = decreaseDelta(p, c);
-            if (d < 0) {
-              reset = true;
-              break;
-            }
-            perCpu[i] = d;
-            steadyTotal += d;
-            rowWraps++;
+          const d = counterIncrease(p, c);
+          if (d < 0) {
+            reset = true;
+            break;
           }
+          if (c < p) rowWraps++;
+          perCpu[i] = d;
+          steadyTotal += d;
         }
         if (!reset) wraps += rowWraps;
       }
@@ -287,17 +281,13 @@ export function diffSnapshots(prev: Snapshot, curr: Snapshot, options: DiffOptio
         for (let k = 0; k < row.counts.length; k++) {
           const p = before.counts[k] as number;
           const c = row.counts[k] as number;
-          if (c >= p) {
-            total += c - p;
-          } else {
-            const d = decreaseDelta(p, c);
-            if (d < 0) {
-              reset = true;
-              break;
-            }
-            total += d;
-            rowWraps++;
+          const d = counterIncrease(p, c);
+          if (d < 0) {
+            reset = true;
+            break;
           }
+          if (c < p) rowWraps++;
+          total += d;
         }
         if (reset) {
           status = 'reset';
