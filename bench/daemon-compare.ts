@@ -31,9 +31,11 @@ import {
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DaemonWatch, phaseStats } from './daemon-watch.ts';
 import { get, vmRss } from './load-machine.ts';
 import { CORPUS_1152 } from './paths.ts';
 import { mb, median, ms, section, table } from './report.ts';
+import { runWrk, wrkVersion } from './wrk.ts';
 
 const repo = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
 const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
@@ -47,7 +49,7 @@ export interface CompareOptions {
   paceSeconds: number;
   requests: number;
   /** Which parts to run (all by default). */
-  phases: ReadonlySet<'fill' | 'pace' | 'wide'>;
+  phases: ReadonlySet<'fill' | 'pace' | 'wide' | 'wrk'>;
 }
 
 interface Build {
@@ -235,7 +237,25 @@ interface Figures {
   latency: Record<string, number[]>;
   /** On the 1,152-CPU corpus file with moving counters. */
   wide: { rss: number; peak: number; samplesPerSecond: number; cpuPerSample: number };
+  /** Under wrk, by endpoint: its throughput, and /healthz and the sampler meanwhile. */
+  wrk: Record<string, WrkPhase>;
+  /** RSS before the wrk runs and after them (idle again). */
+  wrkRss: { before: number; after: number };
 }
+
+interface WrkPhase {
+  rps: number;
+  p99: number;
+  probe: { p50: number; p99: number; max: number };
+  /** The longest gap between two samples (ms; the interval is 1,000). */
+  spacingMax: number;
+  rssMax: number;
+}
+
+/** Endpoints driven by wrk, one at a time: the heavy window answers and the scrape. */
+const WRK_ENDPOINTS = ['/api/v1/distribution?window=5s', '/api/v1/cpus?window=5s', '/metrics'];
+const WRK_SECONDS = 15;
+const WRK_CONNECTIONS = 16;
 
 /** VmHWM (peak RSS) of a process in bytes. */
 function vmHwm(pid: number): number {
@@ -267,6 +287,10 @@ async function pace(
 
 const ENDPOINTS = ['/api/v1/irqs', '/api/v1/distribution?window=5s', '/api/v1/plan?window=5s'];
 
+function wrkCell(w: WrkPhase | undefined, show: (w: WrkPhase) => string): string {
+  return w === undefined ? '—' : show(w);
+}
+
 export async function runDaemonCompare(o: CompareOptions, out: (line: string) => void): Promise<void> {
   out(section('The daemon on a 256-CPU, 2,000-IRQ machine: today and this tree'));
   const builds = [buildBaseline(o.baseline, out), buildCurrent()];
@@ -282,6 +306,8 @@ export async function runDaemonCompare(o: CompareOptions, out: (line: string) =>
       cpuPerSample: 0,
       latency: {},
       wide: { rss: 0, peak: 0, samplesPerSecond: 0, cpuPerSample: 0 },
+      wrk: {},
+      wrkRss: { before: 0, after: 0 },
     });
   try {
     let sim: Sim;
@@ -355,6 +381,45 @@ export async function runDaemonCompare(o: CompareOptions, out: (line: string) =>
       await sim.stop();
     }
 
+    if (o.phases.has('wrk')) {
+      if (wrkVersion() === null) out('  wrk phase skipped: wrk is not installed (Debian package `wrk`)');
+      else {
+        // One daemon at a time under wrk, the other stopped: both get the machine's full 2 cores.
+        sim = await startSim(join(work, 'machine-wrk'), 1000);
+        for (const b of builds) {
+          const d = await startDaemon(b, sim, work, '1s', '15m');
+          await sleep(8000);
+          const f = figures.get(b) as Figures;
+          const pid = d.child.pid as number;
+          f.wrkRss.before = vmRss(pid) ?? 0;
+          const watch = new DaemonWatch(d.port, pid, 250);
+          for (const path of WRK_ENDPOINTS) {
+            const from = watch.now();
+            const r = await runWrk({
+              url: `http://127.0.0.1:${d.port}${path}`,
+              seconds: WRK_SECONDS,
+              connections: WRK_CONNECTIONS,
+              threads: 1,
+              timeoutSeconds: 30,
+            });
+            const st = phaseStats(watch, from, watch.now());
+            f.wrk[path] = {
+              rps: r.rps,
+              p99: r.p99,
+              probe: st.probe,
+              spacingMax: st.spacing.max,
+              rssMax: st.rssMax ?? 0,
+            };
+            await sleep(3000);
+          }
+          await watch.stop();
+          f.wrkRss.after = vmRss(pid) ?? 0;
+          await d.stop();
+        }
+        await sim.stop();
+      }
+    }
+
     if (o.phases.has('wide')) {
       // The 1,152-CPU corpus file, its non-zero cells ticking.
       sim = await startTicker(join(work, 'ticker'));
@@ -403,6 +468,28 @@ export async function runDaemonCompare(o: CompareOptions, out: (line: string) =>
           ['1,152-CPU file: CPU per sample', ...cols.map((f) => `${ms(f.wide.cpuPerSample)} ms`)],
         ]
       : []),
+    ...(o.phases.has('wrk') && cols.some((f) => Object.keys(f.wrk).length > 0)
+      ? [
+          ...WRK_ENDPOINTS.flatMap((p) => [
+            [
+              `wrk ${p}: req/s (p99)`,
+              ...cols.map((f) => wrkCell(f.wrk[p], (w) => `${w.rps.toFixed(0)} (${ms(w.p99)} ms)`)),
+            ],
+            [
+              '  /healthz meanwhile: p50 / p99 / max',
+              ...cols.map((f) =>
+                wrkCell(f.wrk[p], (w) => `${ms(w.probe.p50)} / ${ms(w.probe.p99)} / ${ms(w.probe.max)} ms`),
+              ),
+            ],
+            [
+              '  longest gap between samples',
+              ...cols.map((f) => wrkCell(f.wrk[p], (w) => `${ms(w.spacingMax)} ms`)),
+            ],
+            ['  RSS max', ...cols.map((f) => wrkCell(f.wrk[p], (w) => mb(w.rssMax)))],
+          ]),
+          ['RSS before wrk / after', ...cols.map((f) => `${mb(f.wrkRss.before)} / ${mb(f.wrkRss.after)}`)],
+        ]
+      : []),
   ];
   out(
     table([{ header: 'figure' }, ...builds.map((b) => ({ header: b.name, align: 'right' as const }))], rows),
@@ -412,6 +499,8 @@ export async function runDaemonCompare(o: CompareOptions, out: (line: string) =>
       '   at --interval 300ms, the count 15 minutes holds at 1 s, both daemons and the machine running at once;\n' +
       `   pace over ${o.paceSeconds} s with both daemons idle at --interval 1s; latency: ${o.requests} requests each,\n` +
       '   one daemon at a time, the other one sampling; the 1,152-CPU file is test/fixtures/corpus/21-…, rewritten\n' +
-      '   every second by bench/peers/ticker.mjs with each non-zero cell +1, both daemons reading it at once)',
+      '   every second by bench/peers/ticker.mjs with each non-zero cell +1, both daemons reading it at once;\n' +
+      `   wrk: ${WRK_CONNECTIONS} connections, ${WRK_SECONDS} s per endpoint, one daemon at a time at --interval 1s,\n` +
+      '   /healthz probed every 250 ms by this process, which shares the cores with wrk and the daemon)',
   );
 }

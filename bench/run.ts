@@ -15,7 +15,7 @@ import { largestCase, runPlannerBench } from './planner-quality.ts';
 import { mb, ms, section, table } from './report.ts';
 
 const USAGE =
-  'usage: npm run bench [-- --quick] [-- --only planner|frontier|parser|daemon] [-- --baseline REF] [-- --fill N] [-- --phases fill,pace,wide]';
+  'usage: npm run bench [-- --quick] [-- --only planner|frontier|parser|daemon] [-- --baseline REF] [-- --fill N] [-- --phases fill,pace,wide,wrk]';
 
 interface Options {
   quick: boolean;
@@ -26,7 +26,7 @@ interface Options {
   /** Intervals the daemon section fills before reading RSS (900 = 15 min at 1 s). */
   fill: number;
   /** The daemon section's parts: fill, pace, wide (all by default). */
-  phases: Set<'fill' | 'pace' | 'wide'>;
+  phases: Set<'fill' | 'pace' | 'wide' | 'wrk'>;
 }
 
 function parseArgs(argv: readonly string[]): Options {
@@ -35,7 +35,7 @@ function parseArgs(argv: readonly string[]): Options {
     only: null,
     baseline: null,
     fill: 900,
-    phases: new Set(['fill', 'pace', 'wide']),
+    phases: new Set(['fill', 'pace', 'wide', 'wrk']),
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
@@ -51,9 +51,9 @@ function parseArgs(argv: readonly string[]): Options {
       opts.baseline = v;
     } else if (a === '--phases') {
       const list = (argv[++i] ?? '').split(',');
-      if (!list.every((p) => p === 'fill' || p === 'pace' || p === 'wide'))
-        throw new Error('--phases takes a comma-separated list of fill, pace, wide');
-      opts.phases = new Set(list as Array<'fill' | 'pace' | 'wide'>);
+      if (!list.every((p) => p === 'fill' || p === 'pace' || p === 'wide' || p === 'wrk'))
+        throw new Error('--phases takes a comma-separated list of fill, pace, wide, wrk');
+      opts.phases = new Set(list as Array<'fill' | 'pace' | 'wide' | 'wrk'>);
     } else if (a === '--fill') {
       const v = Number(argv[++i]);
       if (!Number.isInteger(v) || v < 2) throw new Error('--fill takes a number of intervals (at least 2)');
