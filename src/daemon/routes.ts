@@ -18,8 +18,8 @@ export interface RouteContext extends PinRouteContext {
   readOnly: boolean;
   startedAt: number;
   now(): number;
-  /** The Prometheus text of every metric family. */
-  metricsText(): string;
+  /** The Prometheus text of every metric family, as chunks of UTF-8 bytes. */
+  metricsBody(): readonly Uint8Array[];
   openapi(): S.OpenApiDoc;
   /** Retention, for window bounds. */
   retentionMs: number;
@@ -177,7 +177,7 @@ export function buildRoutes(ctx: RouteContext): RouteSpec[] {
       tags: ['meta'],
       response: S.TextBody,
       produces: [METRICS_CONTENT_TYPE],
-      handler: () => ({ body: ctx.metricsText(), contentType: METRICS_CONTENT_TYPE }),
+      handler: () => ({ body: ctx.metricsBody(), contentType: METRICS_CONTENT_TYPE }),
     }),
     defineRoute({
       method: 'GET',

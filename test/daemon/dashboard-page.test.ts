@@ -32,7 +32,7 @@ function routes() {
     readOnly: false,
     startedAt: 0,
     now: () => 0,
-    metricsText: () => '',
+    metricsBody: () => [],
     planner: () => {
       throw new Error('this route table is only listed, never served');
     },

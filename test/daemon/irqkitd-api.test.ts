@@ -96,7 +96,7 @@ function routeTable(): string[] {
     readOnly: false,
     startedAt: 0,
     now: () => 0,
-    metricsText: () => '',
+    metricsBody: () => [],
     planner: () => {
       throw new Error('this route table is only listed, never served');
     },

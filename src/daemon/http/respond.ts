@@ -44,18 +44,23 @@ export function sendResult(
   const contentType = out.contentType ?? 'application/json';
   const isJson = isJsonMediaType(contentType);
   if (check) checkResult(route, check, status, contentType, out.body);
-  let payload: string | Uint8Array;
-  if (status === 204) payload = '';
-  else if (isJson) payload = jsonBytes(out.body);
-  else if (typeof out.body === 'string' || out.body instanceof Uint8Array) payload = out.body;
+  let chunks: Array<string | Uint8Array>;
+  if (status === 204) chunks = [];
+  else if (isJson) chunks = [jsonBytes(out.body)];
+  else if (typeof out.body === 'string' || out.body instanceof Uint8Array) chunks = [out.body];
+  else if (Array.isArray(out.body) && out.body.every((c) => c instanceof Uint8Array)) chunks = out.body;
   else throw new Error(`${route.operationId}: a ${contentType} body must be a string or bytes`);
+  let length = 0;
+  for (const c of chunks) length += Buffer.byteLength(c);
   res.writeHead(status, {
     ...headers,
     ...extraHeaders,
     'Content-Type': contentType,
-    ...(status === 204 ? {} : { 'Content-Length': String(Buffer.byteLength(payload)) }),
+    ...(status === 204 ? {} : { 'Content-Length': String(length) }),
   });
-  res.end(payload);
+  // Chunks go out as they are (a cached part is not copied into a new buffer per request).
+  for (let i = 0; i < chunks.length - 1; i++) res.write(chunks[i] as string | Uint8Array);
+  res.end(chunks[chunks.length - 1] ?? '');
 }
 
 function checkResult(

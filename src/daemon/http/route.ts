@@ -79,7 +79,8 @@ interface JsonResult<S extends number, Body> {
  */
 interface TextResult {
   status?: 200;
-  body: string | Uint8Array;
+  /** Text, its UTF-8 bytes, or chunks of bytes sent one after the other (a cached part as it is). */
+  body: string | Uint8Array | readonly Uint8Array[];
   contentType: `text/${string}`;
   headers?: Record<string, string>;
 }
