@@ -32,7 +32,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DaemonWatch, phaseStats } from './daemon-watch.ts';
-import { get, vmRss } from './load-machine.ts';
+import { get, type Sim, startSim, vmRss } from './load-machine.ts';
 import { CORPUS_1152 } from './paths.ts';
 import { mb, median, ms, section, table } from './report.ts';
 import { runWrk, wrkVersion } from './wrk.ts';
@@ -105,40 +105,6 @@ async function startTicker(dir: string): Promise<Sim> {
   return {
     procRoot: join(dir, 'proc'),
     sysRoot: join(dir, 'sys'),
-    async stop() {
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
-
-interface Sim {
-  procRoot: string;
-  sysRoot: string;
-  stop(): Promise<void>;
-}
-
-async function startSim(dir: string, tickMs: number): Promise<Sim> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(repo, 'bench', 'sim-child.ts'), dir, String(tickMs)],
-    {
-      cwd: repo,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  const exited = new Promise<void>((res) => child.once('close', () => res()));
-  const roots = await new Promise<{ procRoot: string; sysRoot: string }>((res, rej) => {
-    let buf = '';
-    child.stdout?.on('data', (c: Buffer) => {
-      buf += c.toString();
-      const nl = buf.indexOf('\n');
-      if (nl >= 0) res(JSON.parse(buf.slice(0, nl)));
-    });
-    void exited.then(() => rej(new Error('the simulated machine exited before it was ready')));
-  });
-  return {
-    ...roots,
     async stop() {
       child.kill('SIGTERM');
       await exited;

@@ -4,8 +4,9 @@
  * kernel-managed queues each, seven INTx devices and the timer), and the bundled irqkitd reading
  * it through --procfs/--sysfs.
  *
- * By default the machine runs in this (the bench's) process, so the daemon pays only for what
- * it would pay on a real host: reading and parsing a 5.8 MB /proc/interrupts every interval.
+ * By default the machine runs in a process of its own (sim-child.ts), so the daemon pays only
+ * for what it would pay on a real host, reading and parsing a 5.8 MB /proc/interrupts every
+ * interval, and the bench's probes do not wait behind the simulator's rendering.
  * `inside` runs it in the daemon instead (`--simulate FILE`), which adds the simulator's ~150 ms
  * per second of rewriting 2,000 IRQs' files to the daemon's event loop.
  */
@@ -15,7 +16,6 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createSimulatedMachine, type SimulatedMachine } from '../src/sim/machine.ts';
 import type { SimDeviceSpec, SimSpec } from '../src/sim/spec.ts';
 
 const repo = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
@@ -51,6 +51,45 @@ export function bigMachineSpec(): SimSpec {
   };
 }
 
+/** The big machine advancing in a process of its own (sim-child.ts). */
+export interface Sim {
+  procRoot: string;
+  sysRoot: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `sim-child.ts` on `dir`, ticking every `tickMs`: the bench and the daemon then pay
+ * nothing for rendering the machine's files, and a probe's latency is not the bench's own.
+ */
+export async function startSim(dir: string, tickMs: number): Promise<Sim> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(repo, 'bench', 'sim-child.ts'), dir, String(tickMs)],
+    {
+      cwd: repo,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const exited = new Promise<void>((res) => child.once('close', () => res()));
+  const roots = await new Promise<{ procRoot: string; sysRoot: string }>((res, rej) => {
+    let buf = '';
+    child.stdout?.on('data', (c: Buffer) => {
+      buf += c.toString();
+      const nl = buf.indexOf('\n');
+      if (nl >= 0) res(JSON.parse(buf.slice(0, nl)));
+    });
+    void exited.then(() => rej(new Error('the simulated machine exited before it was ready')));
+  });
+  return {
+    ...roots,
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
 export interface LoadDaemon {
   child: ChildProcess;
   pid: number;
@@ -65,7 +104,7 @@ export interface LoadDaemon {
 }
 
 export interface LoadDaemonOptions {
-  /** Where the simulated machine runs: in the bench process (default) or in the daemon. */
+  /** Where the simulated machine runs: in a process of its own (default) or in the daemon. */
   sim: 'outside' | 'inside';
   interval: string;
   retention: string;
@@ -74,13 +113,11 @@ export interface LoadDaemonOptions {
 export async function startLoadDaemon(o: LoadDaemonOptions): Promise<LoadDaemon> {
   const spec = bigMachineSpec();
   const work = mkdtempSync(join(tmpdir(), 'irqkit-bench-'));
-  let machine: SimulatedMachine | null = null;
+  let machine: Sim | null = null;
   const args = ['--listen', '127.0.0.1:0', '--interval', o.interval, '--retention', o.retention];
   if (o.sim === 'outside') {
-    machine = createSimulatedMachine(spec, join(work, 'machine'));
-    // Advance once a second like the daemon's own simulator would; unref'd, so it never holds
-    // the bench open.
-    machine.start(1000);
+    // Advancing once a second like the daemon's own simulator would.
+    machine = await startSim(join(work, 'machine'), 1000);
     args.push('--procfs', machine.procRoot, '--sysfs', machine.sysRoot, '--state-dir', join(work, 'state'));
   } else {
     const file = join(work, 'spec.json');
@@ -104,8 +141,8 @@ export async function startLoadDaemon(o: LoadDaemonOptions): Promise<LoadDaemon>
       return '';
     }
   };
-  const cleanup = (): void => {
-    machine?.dispose();
+  const cleanup = async (): Promise<void> => {
+    await machine?.stop();
     rmSync(work, { recursive: true, force: true });
   };
   const exited = new Promise<number | null>((res) => child.once('close', (code) => res(code)));
@@ -129,9 +166,9 @@ export async function startLoadDaemon(o: LoadDaemonOptions): Promise<LoadDaemon>
       done = true;
       rej(new Error(`irqkitd exited (${code}) before listening:\n${stderr()}`));
     });
-  }).catch((e: unknown) => {
+  }).catch(async (e: unknown) => {
     child.kill('SIGKILL');
-    cleanup();
+    await cleanup();
     throw e;
   });
   const procRoot = machine ? machine.procRoot : null;
@@ -151,10 +188,10 @@ export async function startLoadDaemon(o: LoadDaemonOptions): Promise<LoadDaemon>
         const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
         const code = await exited;
         clearTimeout(killer);
-        cleanup();
+        await cleanup();
         return code;
       }
-      cleanup();
+      await cleanup();
       return child.exitCode;
     },
   };
