@@ -20,6 +20,11 @@ export interface MetricFamily {
   samples: MetricSample[];
 }
 
+/** A family of one sample without labels: most of irqkitd's own gauges and counters. */
+export function single(name: string, help: string, type: MetricType, value: number): MetricFamily {
+  return { name, help, type, samples: [{ value }] };
+}
+
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const TYPES: ReadonlySet<string> = new Set(['counter', 'gauge', 'untyped']);

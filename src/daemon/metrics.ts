@@ -10,7 +10,7 @@
 import type { SamplerHealth } from '../api/schemas.ts';
 import type { CounterTotals } from '../core/counter-totals.ts';
 import { balanceMetrics } from '../core/metrics.ts';
-import type { MetricFamily } from '../core/metrics-text.ts';
+import { type MetricFamily, single } from '../core/metrics-text.ts';
 
 export interface MetricsInput {
   totals: CounterTotals;
@@ -30,24 +30,24 @@ export function metricFamilies(input: MetricsInput): MetricFamily[] {
       type: 'gauge',
       samples: [{ labels: { version: input.version }, value: 1 }],
     },
-    {
-      name: 'irqkit_start_time_seconds',
-      help: 'When irqkitd started, seconds since the epoch',
-      type: 'gauge',
-      samples: [{ value: input.startedAtSeconds }],
-    },
-    {
-      name: 'irqkit_samples_total',
-      help: 'Reads of /proc/interrupts that succeeded',
-      type: 'counter',
-      samples: [{ value: input.health.samples }],
-    },
-    {
-      name: 'irqkit_history_seconds',
-      help: 'Seconds of interrupt history held for window queries',
-      type: 'gauge',
-      samples: [{ value: input.health.historySeconds }],
-    },
+    single(
+      'irqkit_start_time_seconds',
+      'When irqkitd started, seconds since the epoch',
+      'gauge',
+      input.startedAtSeconds,
+    ),
+    single(
+      'irqkit_samples_total',
+      'Reads of /proc/interrupts that succeeded',
+      'counter',
+      input.health.samples,
+    ),
+    single(
+      'irqkit_history_seconds',
+      'Seconds of interrupt history held for window queries',
+      'gauge',
+      input.health.historySeconds,
+    ),
     {
       name: 'irqkit_cpu_interrupts_total',
       help: 'Device interrupts (numbered IRQs) serviced by each CPU since irqkitd started',
@@ -97,18 +97,18 @@ export function metricFamilies(input: MetricsInput): MetricFamily[] {
         type: 'gauge',
         samples: input.recent.cpus.map((cpu, i) => ({ labels: { cpu: String(cpu) }, value: rates[i] ?? 0 })),
       },
-      {
-        name: 'irqkit_imbalance_peak_to_average',
-        help: 'Busiest CPU rate / mean CPU rate over the last window (1 is perfect)',
-        type: 'gauge',
-        samples: [{ value: m.peakToAverage }],
-      },
-      {
-        name: 'irqkit_imbalance_spread',
-        help: '(max - min) / mean of the per-CPU rates over the last window (0 is perfect)',
-        type: 'gauge',
-        samples: [{ value: m.spread }],
-      },
+      single(
+        'irqkit_imbalance_peak_to_average',
+        'Busiest CPU rate / mean CPU rate over the last window (1 is perfect)',
+        'gauge',
+        m.peakToAverage,
+      ),
+      single(
+        'irqkit_imbalance_spread',
+        '(max - min) / mean of the per-CPU rates over the last window (0 is perfect)',
+        'gauge',
+        m.spread,
+      ),
     );
   }
   return families;

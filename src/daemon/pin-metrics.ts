@@ -1,5 +1,5 @@
 /** Prometheus series for pins, the state file and irqbalance: what an alert on drift needs. */
-import type { MetricFamily } from '../core/metrics-text.ts';
+import { type MetricFamily, single } from '../core/metrics-text.ts';
 import type { PinKeeper } from './pins.ts';
 
 const STATUSES = ['applied', 'drifted', 'missing', 'cpu-offline', 'mismatch', 'failed', 'unchecked'] as const;
@@ -15,29 +15,29 @@ export function pinMetricFamilies(keeper: PinKeeper): MetricFamily[] {
       // Every status always, so an alert on drifted > 0 has a series to look at.
       samples: STATUSES.map((s) => ({ labels: { status: s }, value: counts.get(s) ?? 0 })),
     },
-    {
-      name: 'irqkit_pin_applied_total',
-      help: 'Pins applied by irqkitd on its own (start-up, reload, an IRQ or CPU that came back)',
-      type: 'counter',
-      samples: [{ value: keeper.counters.applied }],
-    },
-    {
-      name: 'irqkit_pin_drift_total',
-      help: 'Times a pin was found changed by something else',
-      type: 'counter',
-      samples: [{ value: keeper.counters.drifts }],
-    },
-    {
-      name: 'irqkit_state_save_failures_total',
-      help: 'State file saves that failed (disk full, read-only, permission)',
-      type: 'counter',
-      samples: [{ value: keeper.counters.saveFailures }],
-    },
-    {
-      name: 'irqkit_irqbalance_running',
-      help: '1 while an irqbalance process is seen (it undoes pins)',
-      type: 'gauge',
-      samples: [{ value: keeper.irqbalance().running ? 1 : 0 }],
-    },
+    single(
+      'irqkit_pin_applied_total',
+      'Pins applied by irqkitd on its own (start-up, reload, an IRQ or CPU that came back)',
+      'counter',
+      keeper.counters.applied,
+    ),
+    single(
+      'irqkit_pin_drift_total',
+      'Times a pin was found changed by something else',
+      'counter',
+      keeper.counters.drifts,
+    ),
+    single(
+      'irqkit_state_save_failures_total',
+      'State file saves that failed (disk full, read-only, permission)',
+      'counter',
+      keeper.counters.saveFailures,
+    ),
+    single(
+      'irqkit_irqbalance_running',
+      '1 while an irqbalance process is seen (it undoes pins)',
+      'gauge',
+      keeper.irqbalance().running ? 1 : 0,
+    ),
   ];
 }

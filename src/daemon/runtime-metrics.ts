@@ -1,5 +1,5 @@
 /** /metrics families about irqkitd itself: its event loop, its planner and its shared answers. */
-import type { MetricFamily } from '../core/metrics-text.ts';
+import { type MetricFamily, single } from '../core/metrics-text.ts';
 import type { AnswerCache } from './answer-cache.ts';
 import type { EventLoopDelay } from './event-loop.ts';
 import type { PlanRunnerHealth } from './plan-runner.ts';
@@ -17,49 +17,50 @@ export function runtimeMetricFamilies(input: {
     // One gauge per quantile, as prom-client's nodejs_eventloop_lag_p99_seconds: a `quantile`
     // label belongs to summaries, which need a count Node 16's histogram does not give.
     ...eventLoop.quantiles.map(
-      (q): MetricFamily => ({
-        name: `irqkit_event_loop_delay_p${Math.round(q.quantile * 100)}_seconds`,
-        help: `How late irqkitd's event loop ran timers since it started, ${Math.round(q.quantile * 100)}th percentile (requests and samples wait this long)`,
-        type: 'gauge',
-        samples: [{ value: q.seconds }],
-      }),
+      (q): MetricFamily =>
+        single(
+          `irqkit_event_loop_delay_p${Math.round(q.quantile * 100)}_seconds`,
+          `How late irqkitd's event loop ran timers since it started, ${Math.round(q.quantile * 100)}th percentile (requests and samples wait this long)`,
+          'gauge',
+          q.seconds,
+        ),
     ),
-    {
-      name: 'irqkit_event_loop_delay_max_seconds',
-      help: 'The longest the event loop was held since irqkitd started',
-      type: 'gauge',
-      samples: [{ value: eventLoop.maxSeconds }],
-    },
-    {
-      name: 'irqkit_sampler_skipped_total',
-      help: 'Sampling deadlines skipped because a sample overran them',
-      type: 'counter',
-      samples: [{ value: input.skippedSamples }],
-    },
-    {
-      name: 'irqkit_planning',
-      help: 'A plan is being computed now (1) or not (0); plans run in a worker thread, one at a time',
-      type: 'gauge',
-      samples: [{ value: planner.planning ? 1 : 0 }],
-    },
-    {
-      name: 'irqkit_plans_total',
-      help: 'Plans computed (answered with a plan or a planner error)',
-      type: 'counter',
-      samples: [{ value: planner.plans }],
-    },
-    {
-      name: 'irqkit_plans_refused_total',
-      help: 'Plan requests refused with 429 because another plan was running',
-      type: 'counter',
-      samples: [{ value: planner.refused }],
-    },
-    {
-      name: 'irqkit_plans_cancelled_total',
-      help: 'Plans cancelled before they finished (client gone, shutdown)',
-      type: 'counter',
-      samples: [{ value: planner.cancelled }],
-    },
+    single(
+      'irqkit_event_loop_delay_max_seconds',
+      'The longest the event loop was held since irqkitd started',
+      'gauge',
+      eventLoop.maxSeconds,
+    ),
+    single(
+      'irqkit_sampler_skipped_total',
+      'Sampling deadlines skipped because a sample overran them',
+      'counter',
+      input.skippedSamples,
+    ),
+    single(
+      'irqkit_planning',
+      'A plan is being computed now (1) or not (0); plans run in a worker thread, one at a time',
+      'gauge',
+      planner.planning ? 1 : 0,
+    ),
+    single(
+      'irqkit_plans_total',
+      'Plans computed (answered with a plan or a planner error)',
+      'counter',
+      planner.plans,
+    ),
+    single(
+      'irqkit_plans_refused_total',
+      'Plan requests refused with 429 because another plan was running',
+      'counter',
+      planner.refused,
+    ),
+    single(
+      'irqkit_plans_cancelled_total',
+      'Plans cancelled before they finished (client gone, shutdown)',
+      'counter',
+      planner.cancelled,
+    ),
     {
       name: 'irqkit_answers_computed_total',
       help: 'Window answers computed, by kind; requests between two samples share one',
