@@ -61,15 +61,8 @@ export class Placement {
     const src = this.members[from] as number[];
     const at = this.indexOf(from, j);
     src.splice(at, 1);
-    const dst = this.members[to] as number[];
-    let lo = 0;
-    let hi = dst.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.before(dst[mid] as number, j) < 0) lo = mid + 1;
-      else hi = mid;
-    }
-    dst.splice(lo, 0, j);
+    // Where j sorts among `to`'s items: indexOf's lower bound, j not being there yet.
+    (this.members[to] as number[]).splice(this.indexOf(to, j), 0, j);
     this.loads[from] = (this.loads[from] as number) - w;
     this.loads[to] = (this.loads[to] as number) + w;
     this.vars[from] = (this.vars[from] as number) - v;
