@@ -11,6 +11,7 @@ import { DeltaHistory, RowKeys, sparseInterval } from '../../src/core/history.ts
 import { type Delta, diffSnapshots } from '../../src/core/rates.ts';
 import { type InterruptRow, rowKey, type Snapshot } from '../../src/core/snapshot.ts';
 import { addSquare } from '../../src/core/window-noise.ts';
+import { makeRow } from '../helpers/snapshots.ts';
 
 interface RefSum {
   counts: number[];
@@ -108,24 +109,6 @@ class ReferenceHistory {
 
 const LABELS = ['0', '1', '9', '24', 'NMI', 'LOC', 'ERR'];
 
-function row(label: string, counts: number[]): InterruptRow {
-  const numeric = /^[0-9]+$/.test(label);
-  const r: InterruptRow = {
-    label,
-    numeric,
-    occurrence: 0,
-    counts,
-    total: counts.reduce((a, b) => a + b, 0),
-    tail: numeric ? 'PCI-MSI 1-edge eth0' : 'x',
-    line: 2,
-  };
-  if (numeric) {
-    r.chip = 'PCI-MSI';
-    r.actions = ['eth0'];
-  } else r.description = 'x';
-  return r;
-}
-
 /** A read: which CPUs are online, which rows exist, and how far each counter moved. */
 const stepArb = fc.record({
   cpus: fc.subarray([0, 1, 2, 3, 5, 8], { minLength: 1 }),
@@ -162,7 +145,7 @@ describe('DeltaHistory (packed) answers as a history that keeps every delta whol
                 per.set(id, v);
                 return v;
               });
-              return row(label, counts);
+              return makeRow(label, counts);
             });
             return { cpus: [...s.cpus], rows, warnings: [] };
           };
@@ -216,8 +199,8 @@ describe('DeltaHistory (packed) answers as a history that keeps every delta whol
   });
 
   it('re-keys an interval packed against another key table', () => {
-    const a: Snapshot = { cpus: [0, 1], rows: [row('5', [1, 2]), row('7', [0, 0])], warnings: [] };
-    const b: Snapshot = { cpus: [0, 1], rows: [row('5', [4, 2]), row('7', [0, 9])], warnings: [] };
+    const a: Snapshot = { cpus: [0, 1], rows: [makeRow('5', [1, 2]), makeRow('7', [0, 0])], warnings: [] };
+    const b: Snapshot = { cpus: [0, 1], rows: [makeRow('5', [4, 2]), makeRow('7', [0, 9])], warnings: [] };
     const other = new RowKeys();
     other.id('unrelated');
     const history = new DeltaHistory(60_000);
@@ -233,9 +216,9 @@ describe('DeltaHistory (packed) answers as a history that keeps every delta whol
   });
 
   it('stores counts that do not fit 32 bits exactly, and shares one CPU list while the CPUs stay', () => {
-    const a: Snapshot = { cpus: [0, 1], rows: [row('5', [0, 0])], warnings: [] };
-    const b: Snapshot = { cpus: [0, 1], rows: [row('5', [2 ** 40, 3])], warnings: [] };
-    const c: Snapshot = { cpus: [0, 1], rows: [row('5', [2 ** 40 + 1, 3])], warnings: [] };
+    const a: Snapshot = { cpus: [0, 1], rows: [makeRow('5', [0, 0])], warnings: [] };
+    const b: Snapshot = { cpus: [0, 1], rows: [makeRow('5', [2 ** 40, 3])], warnings: [] };
+    const c: Snapshot = { cpus: [0, 1], rows: [makeRow('5', [2 ** 40 + 1, 3])], warnings: [] };
     const history = new DeltaHistory(60_000);
     const b6: Snapshot = { ...b, rows: [{ ...(b.rows[0] as InterruptRow), label: '6' }] };
     history.addDelta(0, 1000, diffSnapshots(a, b6), b6);
