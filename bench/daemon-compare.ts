@@ -33,7 +33,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DaemonWatch, phaseStats } from './daemon-watch.ts';
 import { get, type Sim, startSim, vmRss } from './load-machine.ts';
-import { CORPUS_1152 } from './paths.ts';
+import { CORPUS_1152, daemonNodeFlags } from './paths.ts';
 import { mb, median, ms, section, table } from './report.ts';
 import { runWrk, wrkVersion } from './wrk.ts';
 
@@ -56,6 +56,8 @@ interface Build {
   name: string;
   commit: string;
   bundle: string;
+  /** The V8 flags its package runs irqkitd with (packaging/irqkitd-node-flags, if it has one). */
+  nodeFlags: string[];
 }
 
 function git(args: string[]): string {
@@ -75,7 +77,7 @@ function buildBaseline(ref: string | null, out: (line: string) => void): Build {
     symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'));
     execFileSync(process.execPath, ['scripts/build.mjs', '--quiet'], { cwd: dir, stdio: 'ignore' });
   }
-  return { name: `baseline ${commit.slice(0, 9)}`, commit, bundle };
+  return { name: `baseline ${commit.slice(0, 9)}`, commit, bundle, nodeFlags: daemonNodeFlags(dir) };
 }
 
 function buildCurrent(): Build {
@@ -86,6 +88,7 @@ function buildCurrent(): Build {
     name: `this tree ${commit.slice(0, 9)}${dirty}`,
     commit,
     bundle: join(repo, 'dist', 'irqkitd.cjs'),
+    nodeFlags: daemonNodeFlags(repo),
   };
 }
 
@@ -131,6 +134,7 @@ async function startDaemon(
   const child = spawn(
     process.execPath,
     [
+      ...build.nodeFlags,
       build.bundle,
       '--listen',
       '127.0.0.1:0',
@@ -467,6 +471,7 @@ export async function runDaemonCompare(o: CompareOptions, out: (line: string) =>
       '   one daemon at a time, the other one sampling; the 1,152-CPU file is test/fixtures/corpus/21-…, rewritten\n' +
       '   every second by bench/peers/ticker.mjs with each non-zero cell +1, both daemons reading it at once;\n' +
       `   wrk: ${WRK_CONNECTIONS} connections, ${WRK_SECONDS} s per endpoint, one daemon at a time at --interval 1s,\n` +
-      '   /healthz probed every 250 ms by this process, which shares the cores with wrk and the daemon)',
+      '   /healthz probed every 250 ms by this process, which shares the cores with wrk and the daemon;\n' +
+      `   node flags as each tree's package runs irqkitd: ${builds.map((b) => `${b.name}: ${b.nodeFlags.join(' ') || 'none'}`).join('; ')})`,
   );
 }

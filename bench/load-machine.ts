@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SimDeviceSpec, SimSpec } from '../src/sim/spec.ts';
+import { daemonNodeFlags } from './paths.ts';
 
 const repo = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
 
@@ -128,10 +129,14 @@ export async function startLoadDaemon(o: LoadDaemonOptions): Promise<LoadDaemon>
   // drain (it also runs the simulator) would block the daemon's synchronous stderr writes.
   const logFile = join(work, 'irqkitd.log');
   const logFd = openSync(logFile, 'w');
-  const child = spawn(process.execPath, [join(repo, 'dist', 'irqkitd.cjs'), ...args], {
-    stdio: ['ignore', 'ignore', logFd],
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
-  });
+  const child = spawn(
+    process.execPath,
+    [...daemonNodeFlags(repo), join(repo, 'dist', 'irqkitd.cjs'), ...args],
+    {
+      stdio: ['ignore', 'ignore', logFd],
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+    },
+  );
   closeSync(logFd);
   const stderr = (): string => {
     try {

@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SimSpec } from '../../src/sim/spec.ts';
+import { daemonNodeFlags } from '../paths.ts';
 import { median, section, table } from '../report.ts';
 import type { ParsingSummary } from './parsing.ts';
 import {
@@ -17,6 +18,7 @@ import {
   IRQKITD,
   irqkitdSamples,
   memory,
+  REPO,
   sleep,
   startServer,
 } from './proc.ts';
@@ -96,7 +98,16 @@ export async function runFootprintBench(
     const url = `http://127.0.0.1:${port}`;
     const srv = await startServer(
       process.execPath,
-      [IRQKITD, '--simulate', specFile, '--interval', '1s', '--listen', `127.0.0.1:${port}`],
+      [
+        ...daemonNodeFlags(REPO),
+        IRQKITD,
+        '--simulate',
+        specFile,
+        '--interval',
+        '1s',
+        '--listen',
+        `127.0.0.1:${port}`,
+      ],
       url,
       '/healthz',
       join(work, 'irqkitd.log'),

@@ -195,6 +195,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
               planner: planner.health(),
               answers: service.answers,
               skippedSamples: sampler.health().skipped,
+              memory: process.memoryUsage(),
             }),
           ]),
         ),

@@ -9,6 +9,8 @@ export function runtimeMetricFamilies(input: {
   planner: PlanRunnerHealth;
   answers: AnswerCache;
   skippedSamples: number;
+  /** process.memoryUsage(), passed in so that a test can give fixed figures. */
+  memory: { rss: number; heapTotal: number; heapUsed: number; external: number; arrayBuffers: number };
 }): MetricFamily[] {
   const { eventLoop, planner, answers } = input;
   const byKind = (m: ReadonlyMap<string, number>): MetricFamily['samples'] =>
@@ -60,6 +62,16 @@ export function runtimeMetricFamilies(input: {
       'Plans cancelled before they finished (client gone, shutdown)',
       'counter',
       planner.cancelled,
+    ),
+    // The names prom-client's default metrics use, so existing Node dashboards read them.
+    single('process_resident_memory_bytes', 'Resident memory size in bytes', 'gauge', input.memory.rss),
+    single('nodejs_heap_size_total_bytes', 'V8 heap reserved, in bytes', 'gauge', input.memory.heapTotal),
+    single('nodejs_heap_size_used_bytes', 'V8 heap in use, in bytes', 'gauge', input.memory.heapUsed),
+    single(
+      'nodejs_external_memory_bytes',
+      'Memory outside the V8 heap held by JavaScript objects (Buffers, typed arrays), in bytes',
+      'gauge',
+      input.memory.external,
     ),
     {
       name: 'irqkit_answers_computed_total',

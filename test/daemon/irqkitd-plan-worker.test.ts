@@ -115,6 +115,12 @@ describe('irqkitd plans in a worker thread', () => {
     assert.match(metrics.text, /^irqkit_plans_refused_total 2$/m);
     assert.match(metrics.text, /^irqkit_event_loop_delay_p99_seconds \d/m);
     assert.match(metrics.text, /^irqkit_event_loop_delay_max_seconds \d/m);
+    // The process's own memory, under prom-client's names.
+    const gauge = (name: string): number => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics.text)?.[1]);
+    assert.ok(gauge('process_resident_memory_bytes') > 10 * 2 ** 20);
+    assert.ok(gauge('nodejs_heap_size_used_bytes') > 0);
+    assert.ok(gauge('nodejs_heap_size_used_bytes') <= gauge('nodejs_heap_size_total_bytes'));
+    assert.ok(gauge('nodejs_external_memory_bytes') > 0);
 
     h = await health();
     assert.equal(h.planning, true, 'the long plan is still running');
