@@ -243,7 +243,7 @@ export function buildRoutes(ctx: RouteContext): RouteSpec[] {
       tags: ['irqs'],
       response: S.IrqList,
       handler: async () => ({
-        body: { irqs: await service.irqs(Math.min(RATE_WINDOW_MS, ctx.retentionMs)) },
+        body: await service.irqs(Math.min(RATE_WINDOW_MS, ctx.retentionMs)),
       }),
     }),
     defineRoute({

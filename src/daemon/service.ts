@@ -26,6 +26,7 @@ import type { PlanRequest, PlanResult } from '../core/planner/plan.ts';
 import { type InterruptRow, rowKey, rowName, type Snapshot } from '../core/snapshot.ts';
 import { dominantCpu, planRequestFromSnapshot } from '../core/snapshot-plan.ts';
 import { cpuVariance, rowVariance } from '../core/window-noise.ts';
+import { readIrqInfos } from '../io/irq-info-slices.ts';
 import type { AffinityWrite, BatchResult, CpuTopology, IrqInfo, SystemAccess } from '../io/system.ts';
 import { AnswerCache } from './answer-cache.ts';
 import type { Sampler } from './sampler.ts';
@@ -153,13 +154,23 @@ export class IrqService {
     return { window: d.window, cpus: d.cpuTotals, total: d.total, ratePerSecond: d.ratePerSecond };
   }
 
-  /** IRQ details joined with the latest snapshot's names and a recent rate. */
-  async irqs(rateWindowMs: number): Promise<IrqDetails[]> {
-    const rates = await this.recentRates(rateWindowMs);
-    const rows = this.rowsByLabel();
-    return this.o.system
-      .listIrqs()
-      .map((irq) => this.details(this.o.system.irqInfo(irq), rows.get(irq), rates));
+  /**
+   * IRQ details joined with the latest snapshot's names and a recent rate. Shared until the next
+   * sample or the next affinity write through irqkitd, whichever comes first: a write made
+   * through the API shows at once, one made behind irqkitd's back at the next sample.
+   */
+  async irqs(rateWindowMs: number): Promise<{ irqs: IrqDetails[] }> {
+    const at = this.o.sampler.shareableAt(rateWindowMs, false);
+    const compute = async (): Promise<{ irqs: IrqDetails[] }> => {
+      const rates = await this.recentRates(rateWindowMs);
+      const rows = this.rowsByLabel();
+      const infos = await readIrqInfos(this.o.system, this.o.system.listIrqs());
+      const irqs: IrqDetails[] = [];
+      for (const info of infos) if (info !== null) irqs.push(this.details(info, rows.get(info.irq), rates));
+      return { irqs };
+    };
+    if (at === undefined) return compute();
+    return this.answers.get(at, 'irqs', `${rateWindowMs}|${this.o.system.affinityWrites()}`, compute);
   }
 
   async irq(irq: string, rateWindowMs: number): Promise<IrqDetails> {
@@ -244,11 +255,14 @@ export class IrqService {
     const unknownManaged: string[] = [];
     const masks = new Map<string, number[]>();
     const numericRows = w.snapshot.rows.filter(isPlanned);
-    const facts = numericRows.map((row): IrqFacts => {
-      let info: IrqInfo;
-      try {
-        info = this.o.system.irqInfo(row.label);
-      } catch {
+    const infos = await readIrqInfos(
+      this.o.system,
+      numericRows.map((r) => r.label),
+      { skip: 'any', ...(signal ? { signal } : {}) },
+    );
+    const facts = numericRows.map((row, i): IrqFacts => {
+      let info = infos[i] as IrqInfo | null;
+      if (info === null) {
         // No /proc/irq/N (the IRQ went away, or chained): it cannot be moved.
         const busiestCpu = dominantCpu(row, w.snapshot.cpus);
         return { irq: row.label, info: null, ...(busiestCpu !== undefined ? { busiestCpu } : {}) };

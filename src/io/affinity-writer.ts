@@ -106,12 +106,18 @@ export interface AffinityWriter {
    * 'accepted', or undefined when it was never written (or failed for another reason).
    */
   learned(irq: string): 'refused' | 'accepted' | undefined;
+  /** Writes the kernel accepted so far: answers that show affinities are stale once it moves. */
+  readonly accepted: number;
 }
 
 /** A writer that remembers which IRQs refused, so later queries can say they are managed. */
 export function createAffinityWriter(procRoot: string): AffinityWriter {
   const learned = new Map<string, 'refused' | 'accepted'>();
+  let accepted = 0;
   return {
+    get accepted() {
+      return accepted;
+    },
     write(irq, cpus) {
       const text = formatCpuList(cpus);
       const mode = fileMode(affinityListPath(procRoot, irq));
@@ -134,8 +140,10 @@ export function createAffinityWriter(procRoot: string): AffinityWriter {
       } else {
         result = writeAffinityText(procRoot, irq, text);
       }
-      if (result.ok) learned.set(irq, 'accepted');
-      else if (result.error.code === 'IRQ_ERR_MANAGED') learned.set(irq, 'refused');
+      if (result.ok) {
+        learned.set(irq, 'accepted');
+        accepted++;
+      } else if (result.error.code === 'IRQ_ERR_MANAGED') learned.set(irq, 'refused');
       return result;
     },
     learned: (irq) => learned.get(irq),

@@ -85,6 +85,7 @@ export function createSystem(options: SystemOptions = {}): SystemAccess {
       };
     },
     topology,
+    affinityWrites: () => writer.accepted,
     probeManaged(irq: string): boolean | null {
       if (!isIrqNumber(irq)) throw unknownIrq(irq);
       const known = managed(irq, readProcIrq(procRoot, irq).affinityMode);

@@ -23,18 +23,30 @@ export function createProcFs(root: string = DEFAULT_PROC_ROOT): ProcFs {
 
 const CHUNK = 65536;
 
+/**
+ * Where small files are read: /irqs and plans read ~8,000 files of a few bytes on a 2,000-IRQ
+ * machine, and a fresh 64 KiB buffer for each was a third of the time (allocation and GC).
+ * Synchronous reads cannot interleave, so one buffer serves them all.
+ */
+const scratch = Buffer.allocUnsafe(CHUNK);
+
 /** Reads until read() returns 0, ignoring st_size: procfs says 0 and sysfs 4096 whatever the content. */
 function readToEof(path: string): string {
   const fd = openSync(path, 'r');
   try {
-    const chunks: Buffer[] = [];
+    let buf = scratch;
+    let length = 0;
     for (;;) {
-      const buf = Buffer.allocUnsafe(CHUNK);
-      const n = readSync(fd, buf, 0, CHUNK, null);
+      if (length === buf.length) {
+        const bigger = Buffer.allocUnsafe(buf.length * 2);
+        buf.copy(bigger, 0, 0, length);
+        buf = bigger;
+      }
+      const n = readSync(fd, buf, length, buf.length - length, null);
       if (n === 0) break;
-      chunks.push(n === CHUNK ? buf : buf.subarray(0, n));
+      length += n;
     }
-    return Buffer.concat(chunks).toString('utf8');
+    return buf.toString('utf8', 0, length);
   } finally {
     closeSync(fd);
   }
@@ -202,12 +214,15 @@ function readHint(path: string): string | null {
 
 /** Reads /proc/irq/N; throws IRQ_ERR_UNKNOWN_IRQ when the directory does not exist. */
 export function readProcIrq(procRoot: string, irq: string): ProcIrqState {
+  if (!isIrqNumber(irq)) throw unknownIrq(irq);
   const dir = irqDir(procRoot, irq);
-  if (!irqExists(procRoot, irq)) throw unknownIrq(irq);
+  // Only a missing file needs the directory checked: one stat fewer per IRQ on the common path.
+  const affinity = readAffinity(procRoot, irq);
+  if (affinity === null && !irqExists(procRoot, irq)) throw unknownIrq(irq);
   const hintText = readHint(join(dir, 'affinity_hint'));
   const hint = hintText === null ? null : parseCpuMask(hintText);
   return {
-    affinity: readAffinity(procRoot, irq) ?? [],
+    affinity: affinity ?? [],
     effective: readEffectiveAffinity(procRoot, irq),
     node: parseNode(readOptionalFile(join(dir, 'node'))),
     hint: hint === null || hint.length === 0 ? null : hint,

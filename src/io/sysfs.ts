@@ -105,6 +105,7 @@ export function createPciIrqMap(sysRoot: string, options: PciIrqMapOptions = {})
     // A shared INTx line belongs to its first device in address order.
     for (const [line, dev] of intx) if (!map.has(line)) map.set(line, { device: dev, msi: false });
     owners = map;
+    described = new Map();
     return map;
   };
 
@@ -113,7 +114,18 @@ export function createPciIrqMap(sysRoot: string, options: PciIrqMapOptions = {})
       ? fileMode(join(devicesDir, o.device, 'msi_irqs', irq)) !== null
       : readOptionalFile(join(devicesDir, o.device, 'irq'))?.trim() === irq;
 
+  // A device's node and local CPUs are the same for all its vectors (256 on a big NIC): read once
+  // per scan, not per IRQ.
+  let described = new Map<string, IrqDevice>();
   const describe = (o: Owner): IrqDevice => {
+    let d = described.get(o.device);
+    if (d === undefined) {
+      d = readDevice(o);
+      described.set(o.device, d);
+    }
+    return d;
+  };
+  const readDevice = (o: Owner): IrqDevice => {
     const dir = join(devicesDir, o.device);
     const nodeText = readOptionalFile(join(dir, 'numa_node'));
     const node = nodeText === null ? Number.NaN : Number.parseInt(nodeText.trim(), 10);
@@ -130,14 +142,17 @@ export function createPciIrqMap(sysRoot: string, options: PciIrqMapOptions = {})
     lookup(irq) {
       let map = owners ?? scan();
       let owner = map.get(irq);
-      if ((owner === undefined || !stillOwns(irq, owner)) && now() - lastScan >= interval) {
+      let owns = owner !== undefined && stillOwns(irq, owner);
+      if (!owns && now() - lastScan >= interval) {
         map = scan();
         owner = map.get(irq);
+        owns = owner !== undefined && stillOwns(irq, owner);
       }
-      return owner === undefined || !stillOwns(irq, owner) ? null : describe(owner);
+      return owner === undefined || !owns ? null : describe(owner);
     },
     invalidate() {
       owners = null;
+      described = new Map();
     },
     get scans() {
       return scans;

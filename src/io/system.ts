@@ -111,6 +111,11 @@ export interface SystemAccess {
   listIrqs(): string[];
   /** Throws IRQ_ERR_UNKNOWN_IRQ when /proc/irq/N does not exist. */
   irqInfo(irq: string): IrqInfo;
+  /**
+   * How many affinity writes through this object the kernel accepted (batches, rollbacks,
+   * probes): a cached answer made at another count may show affinities that have changed.
+   */
+  affinityWrites(): number;
   topology(): CpuTopology;
   /**
    * Whether the kernel manages this IRQ's affinity. When neither the file mode (kernels ≥ 6.12)

@@ -116,7 +116,8 @@ describe('irqkitd plans in a worker thread', () => {
     assert.match(metrics.text, /^irqkit_event_loop_delay_p99_seconds \d/m);
     assert.match(metrics.text, /^irqkit_event_loop_delay_max_seconds \d/m);
     // The process's own memory, under prom-client's names.
-    const gauge = (name: string): number => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics.text)?.[1]);
+    const gauge = (name: string): number =>
+      Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics.text)?.[1]);
     assert.ok(gauge('process_resident_memory_bytes') > 10 * 2 ** 20);
     assert.ok(gauge('nodejs_heap_size_used_bytes') > 0);
     assert.ok(gauge('nodejs_heap_size_used_bytes') <= gauge('nodejs_heap_size_total_bytes'));

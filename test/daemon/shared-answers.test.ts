@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { CpuSummary, Distribution } from '../../src/api/schemas.ts';
+import type { CpuSummary, Distribution, IrqList } from '../../src/api/schemas.ts';
 import { defaultSimSpec } from '../../src/sim/spec.ts';
 import { after, before } from '../helpers/node-test-hooks.ts';
 import { type SteppedDaemon, steppedDaemon } from '../helpers/sim-daemon.ts';
@@ -59,10 +59,39 @@ describe('shared window answers', () => {
     assert.equal(end(next) - end(cpus), 1000);
   });
 
-  it('/irqs shares the rates of one sample between requests', async () => {
-    const c0 = counter(await metrics(), 'irqkit_answers_computed_total', 'irq-rates');
+  it('/irqs is read once per sample and shared between requests', async () => {
+    const m0 = await metrics();
+    const rates0 = counter(m0, 'irqkit_answers_computed_total', 'irq-rates');
+    const irqs0 = counter(m0, 'irqkit_answers_computed_total', 'irqs');
     const r = await Promise.all([1, 2, 3].map(() => d.request({ path: '/api/v1/irqs' })));
     for (const a of r) assert.equal(a.status, 200);
-    assert.equal(counter(await metrics(), 'irqkit_answers_computed_total', 'irq-rates'), c0 + 1);
+    for (const a of r) assert.equal(a.text, r[0]?.text);
+    const m1 = await metrics();
+    assert.equal(counter(m1, 'irqkit_answers_computed_total', 'irq-rates'), rates0 + 1);
+    assert.equal(counter(m1, 'irqkit_answers_computed_total', 'irqs'), irqs0 + 1);
+    assert.equal(
+      counter(m1, 'irqkit_answers_shared_total', 'irqs') - counter(m0, 'irqkit_answers_shared_total', 'irqs'),
+      2,
+    );
+  });
+
+  it('an affinity set through the API shows in /irqs at once, within the same sample', async () => {
+    const list = async (): Promise<IrqList['irqs']> =>
+      (await d.request({ path: '/api/v1/irqs' })).json<IrqList>().irqs;
+    const before = await list();
+    const movable = before.find((i) => i.managed === false && i.affinity !== '1');
+    assert.ok(movable, 'the simulated machine has a movable IRQ');
+    const set = await d.request({
+      method: 'PUT',
+      path: `/api/v1/irqs/${movable.irq}/affinity`,
+      body: JSON.stringify({ cpu: 1 }),
+      headers: { 'content-type': 'application/json' },
+    });
+    assert.equal(set.status, 200, set.text);
+    const after = await list();
+    assert.equal(after.find((i) => i.irq === movable.irq)?.affinity, '1');
+    // And no sample came in between: the write alone made the answer stale.
+    const again = await list();
+    assert.deepEqual(again, after);
   });
 });

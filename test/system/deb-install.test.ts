@@ -25,7 +25,9 @@ const PORT = 9640;
 const sh = (cmd: string) => spawnSync('sh', ['-c', cmd], { encoding: 'utf8' });
 
 function daemonPids(): string[] {
-  const r = sh("pgrep -f '^/usr/lib/irqkit/node --max-semi-space-size=2 .*/usr/lib/irqkit/irqkitd.cjs' || true");
+  const r = sh(
+    "pgrep -f '^/usr/lib/irqkit/node --max-semi-space-size=2 .*/usr/lib/irqkit/irqkitd.cjs' || true",
+  );
   return r.stdout.split('\n').filter((l) => l.trim() !== '');
 }
 
