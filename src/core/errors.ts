@@ -117,6 +117,8 @@ export const ERROR_CODES = {
   IRQ_ERR_NOT_PINNED: { status: 404, exit: EXIT.dataError },
   /** `restore` named an IRQ whose affinity irqkitd never changed, so there is nothing to put back. */
   IRQ_ERR_NOT_CHANGED: { status: 404, exit: EXIT.dataError },
+  /** The autopilot was asked to pause or resume, but irqkitd runs without --auto. */
+  IRQ_ERR_AUTO_OFF: { status: 409, exit: EXIT.unavailable },
 } as const satisfies Record<string, CodeSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -9,6 +9,9 @@ import type { IrqkitError } from '../core/errors.ts';
 import { renderMetrics } from '../core/metrics-text.ts';
 import type { SystemAccess } from '../io/system.ts';
 import { highestCpu, withApiLimits } from './api-limits.ts';
+import { autoMetricFamilies } from './auto-metrics.ts';
+import { type AutoSettings, autoSettingsView, resolveAutoSettings } from './auto-settings.ts';
+import { Autopilot } from './autopilot.ts';
 import { EventLoopMonitor } from './event-loop.ts';
 import { buildOpenApi } from './http/openapi.ts';
 import { type ApiServer, createApiServer } from './http/server.ts';
@@ -51,6 +54,8 @@ export interface DaemonOptions {
   checkResponses?: boolean;
   /** The sampler's clock: real time by default; tests pass a manual one to sample when they say. */
   samplerClock?: SamplerClock;
+  /** The autopilot's settings (off when absent or not enabled). */
+  auto?: AutoSettings;
 }
 
 export interface RunningDaemon {
@@ -58,6 +63,7 @@ export interface RunningDaemon {
   urls: string[];
   /** Pins and originals (tests look inside). */
   pins: PinKeeper;
+  autopilot: Autopilot;
   /**
    * SIGHUP: takes the new bans and restore-on-exit setting, reads the state file again and
    * applies its pins. A state file that cannot be read keeps the pins in memory (stateError).
@@ -69,6 +75,8 @@ export interface RunningDaemon {
 export interface ReloadableConfig {
   bannedIrqs: ReadonlySet<string>;
   restoreOnExit: boolean;
+  /** Absent: the autopilot keeps its settings. */
+  auto?: AutoSettings;
 }
 
 /** The window behind the imbalance gauges in /metrics. */
@@ -117,6 +125,8 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     log: o.log,
   });
   let lastErrorLogged = '';
+  // Made once the service exists; the sampler starts first, so early samples find it null.
+  let autopilot: Autopilot | null = null;
   const sampler = new Sampler({
     read: () => o.system.readInterrupts(),
     ...(o.system.readInterruptsInto ? { readInto: o.system.readInterruptsInto.bind(o.system) } : {}),
@@ -127,6 +137,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
       totals.add(sampled);
       // Pins of IRQs that came back are applied again right after the sample that shows it.
       pins.afterSample(sampled.restarted);
+      autopilot?.afterSample(sampled.interval.end, sampled.restarted);
     },
     onError: (e: IrqkitError) => {
       // One line per distinct failure, not one per interval.
@@ -162,6 +173,18 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     maxWaitMs: o.maxWaitMs,
     planner: (request, signal) => planner.run(request, signal),
   });
+  autopilot = new Autopilot({
+    settings: o.auto ?? resolveAutoSettings([], { intervalMs: o.intervalMs, retentionMs: o.retentionMs }),
+    plan: (query, signal) => service.plan(query, signal),
+    system: pins.system,
+    pinnedIrqs: () => pins.pinnedIrqs(),
+    irqbalance: (fresh) => pins.irqbalance(fresh),
+    bannedIrqs: o.bannedIrqs,
+    windowNow: (ms) => sampler.windowNow(ms),
+    readOnly: o.readOnly,
+    log: o.log,
+  });
+  const auto = autopilot;
   // Built from the route table, so after it; no request is served before either exists.
   let openapi: OpenApiDoc | undefined;
   let maxCpu: number | null = null;
@@ -176,6 +199,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
       version: o.version,
       readOnly: o.readOnly,
       pins,
+      autopilot: auto,
       startedAt,
       now: () => Date.now(),
       retentionMs: o.retentionMs,
@@ -190,6 +214,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
         Buffer.from(
           renderMetrics([
             ...pinMetricFamilies(pins),
+            ...autoMetricFamilies(auto),
             ...runtimeMetricFamilies({
               eventLoop: eventLoop.read(),
               planner: planner.health(),
@@ -227,6 +252,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     }
   } catch (e) {
     sampler.stop();
+    void auto.close();
     planner.close();
     eventLoop.stop();
     await Promise.all(servers.map((s) => s.close({ timeoutMs: 0 })));
@@ -244,16 +270,19 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     retentionMs: o.retentionMs,
     stateFile: pins.health().file,
     restoreOnExit,
+    auto: auto.enabled ? autoSettingsView(o.auto as AutoSettings) : false,
   });
   let closing: Promise<void> | null = null;
   return {
     addresses,
     urls,
     pins,
+    autopilot: auto,
     async reload(config) {
       o.bannedIrqs.clear();
       for (const irq of config.bannedIrqs) o.bannedIrqs.add(irq);
       restoreOnExit = config.restoreOnExit;
+      if (config.auto) auto.reconfigure(config.auto);
       try {
         return await pins.reload();
       } catch (e) {
@@ -266,6 +295,8 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
         // No write starts from here on: a request still waiting (a plan/apply waiting for
         // history) is answered 503 with nothing written rather than applied on a cut window.
         pins.beginShutdown();
+        // The autopilot's plan is cancelled with the others; it writes nothing after this.
+        const autoStopped = auto.close();
         // Stop sampling first: it wakes window queries that wait for history, so they answer
         // with the window so far instead of holding the shutdown until its deadline.
         sampler.stop();
@@ -274,7 +305,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
         if (planner.health().planning) o.log({ level: 'info', msg: 'plan cancelled: stopping' });
         planner.close();
         eventLoop.stop();
-        await Promise.all(servers.map((s) => s.close()));
+        await Promise.all([autoStopped, ...servers.map((s) => s.close())]);
         // Every request is over, so nothing can write after the restore.
         if (restoreOnExit && !o.readOnly) {
           try {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import {
   type CommandSpec,
   commandHelp,
+  type OptionValues,
   parseCommandArgs,
   stringList,
   stringOption,
@@ -17,6 +18,13 @@ import { createSystem } from '../io/create-system.ts';
 import type { SystemAccess } from '../io/system.ts';
 import { createSimulatedMachine } from '../sim/machine.ts';
 import { loadSimSpec } from '../sim/spec.ts';
+import {
+  AUTO_DEFAULTS,
+  type AutoSettings,
+  type AutoSettingsInput,
+  autoSettingsView,
+  resolveAutoSettings,
+} from './auto-settings.ts';
 import { type DaemonConfig, loadConfig } from './config-file.ts';
 import { startDaemon } from './daemon.ts';
 import { checkExposure, DEFAULT_LISTEN, parseListen } from './listen.ts';
@@ -38,6 +46,7 @@ export const daemonSpec: CommandSpec = {
     'irqkitd --simulate 16cpu,2node --listen :9641',
     'irqkitd --listen /run/irqkitd.sock --read-only',
     'irqkitd --restore-on-exit --config /etc/irqkit/irqkitd.json   # SIGHUP re-reads the file',
+    'irqkitd --auto --restore-on-exit          # keep IRQs balanced unattended (stop irqbalance first)',
   ],
   maxPositionals: 0,
   options: {
@@ -98,6 +107,42 @@ export const daemonSpec: CommandSpec = {
       arg: 'FILE',
       description: 'JSON settings re-read on SIGHUP: {"ban":[IRQ,…],"restoreOnExit":true}',
     },
+    auto: {
+      type: 'boolean',
+      description:
+        'autopilot: every --auto-every, plan on the last --auto-window and apply the moves that gain more than the noise; paused while irqbalance runs',
+    },
+    'auto-every': {
+      type: 'string',
+      arg: 'DURATION',
+      description: 'how often the autopilot plans (default 30s)',
+    },
+    'auto-window': {
+      type: 'string',
+      arg: 'DURATION',
+      description: 'the history each autopilot round plans on (default: --auto-every)',
+    },
+    'auto-max-moves': {
+      type: 'string',
+      arg: 'N',
+      description: `at most N moves per round, the most valuable first (default ${AUTO_DEFAULTS.maxMoves})`,
+    },
+    'auto-cooldown': {
+      type: 'string',
+      arg: 'DURATION',
+      description:
+        'an IRQ the autopilot moved stays put this long unless its CPU goes offline (default two rounds)',
+    },
+    'auto-cpus': {
+      type: 'string',
+      arg: 'LIST',
+      description: 'balance over these CPUs only (default: online ones but isolated and nohz_full)',
+    },
+    'auto-numa': {
+      type: 'string',
+      arg: 'POLICY',
+      description: "keep IRQs on their device's NUMA node: strict, prefer (default) or ignore",
+    },
     'metrics-irq-cpu': {
       type: 'boolean',
       description: 'also export IRQ×CPU series in /metrics (~IRQs×CPUs series: 1.2 M on 1,152 CPUs)',
@@ -126,6 +171,27 @@ function normaliseArgv(argv: readonly string[]): string[] {
     if (a === '--simulate' && (next === undefined || next.startsWith('--'))) out.push('');
   });
   return out;
+}
+
+/** The --auto* flags as a settings layer (absent flags leave the config file's keys alone). */
+function autoFlags(values: OptionValues): AutoSettingsInput {
+  const maxMoves = stringOption(values, 'auto-max-moves');
+  if (maxMoves !== undefined && !/^\d{1,6}$/.test(maxMoves.trim())) {
+    throw new IrqkitError('IRQ_ERR_USAGE', `--auto-max-moves takes a whole number, not '${maxMoves}'`);
+  }
+  const named = (flag: string, key: keyof AutoSettingsInput): AutoSettingsInput => {
+    const v = stringOption(values, flag);
+    return v === undefined ? {} : { [key]: v };
+  };
+  return {
+    ...(values.auto === true ? { enabled: true } : {}),
+    ...named('auto-every', 'every'),
+    ...named('auto-window', 'window'),
+    ...named('auto-cooldown', 'cooldown'),
+    ...named('auto-cpus', 'cpus'),
+    ...named('auto-numa', 'numa'),
+    ...(maxMoves !== undefined ? { maxMoves: Number(maxMoves.trim()) } : {}),
+  };
 }
 
 function parseBans(values: string[]): Set<string> {
@@ -180,8 +246,14 @@ export async function runDaemon(argv: readonly string[], io: DaemonIo): Promise<
     const cliRestore = values['restore-on-exit'] === true;
     const configPath = stringOption(values, 'config');
     const readConfig = (): DaemonConfig =>
-      configPath === undefined ? { ban: [], restoreOnExit: undefined } : loadConfig(configPath);
+      configPath === undefined ? { ban: [], restoreOnExit: undefined, auto: {} } : loadConfig(configPath);
     const config = readConfig();
+    const cliAuto = autoFlags(values);
+    const autoOf = (c: DaemonConfig) => resolveAutoSettings([c.auto, cliAuto], { intervalMs, retentionMs });
+    const auto = autoOf(config);
+    if (auto.enabled && values['read-only'] === true) {
+      throw new IrqkitError('IRQ_ERR_USAGE', '--auto writes affinities; it cannot run with --read-only');
+    }
     let stateDir = stringOption(values, 'state-dir');
     if (stateDir === '') throw new IrqkitError('IRQ_ERR_USAGE', '--state-dir needs a directory');
     let procRoot = procfs ?? '/proc';
@@ -232,6 +304,7 @@ export async function runDaemon(argv: readonly string[], io: DaemonIo): Promise<
       stateDir: stateDir ?? DEFAULT_STATE_DIR,
       procRoot,
       restoreOnExit: cliRestore || config.restoreOnExit === true,
+      auto,
       ...(cleanup ? { onClose: cleanup } : {}),
     });
     cleanup = undefined; // the daemon owns it now
@@ -248,15 +321,31 @@ export async function runDaemon(argv: readonly string[], io: DaemonIo): Promise<
         });
         return;
       }
+      let nextAuto: AutoSettings;
+      try {
+        nextAuto = autoOf(next);
+        if (nextAuto.enabled && values['read-only'] === true) {
+          throw new IrqkitError('IRQ_ERR_USAGE', '"auto" writes affinities; it cannot run with --read-only');
+        }
+      } catch (e) {
+        log({
+          level: 'error',
+          msg: 'reload failed; keeping the running configuration',
+          config: configPath,
+          error: toIrqkitError(e).message,
+        });
+        return;
+      }
       const bannedIrqs = new Set([...cliBans, ...next.ban]);
       const restoreOnExit = cliRestore || next.restoreOnExit === true;
-      const r = await daemon.reload({ bannedIrqs, restoreOnExit });
+      const r = await daemon.reload({ bannedIrqs, restoreOnExit, auto: nextAuto });
       log({
         level: r.stateError === undefined ? 'info' : 'warn',
         msg: 'configuration reloaded',
         config: configPath ?? null,
         ban: [...bannedIrqs].sort((a, b) => Number(a) - Number(b)),
         restoreOnExit,
+        auto: nextAuto.enabled ? autoSettingsView(nextAuto) : false,
         pins: r.pins,
         originals: r.originals,
         ...(r.stateError !== undefined ? { stateError: r.stateError } : {}),

@@ -5,6 +5,7 @@ import { parseDuration } from '../core/duration.ts';
 import { IrqkitError } from '../core/errors.ts';
 import { METRICS_CONTENT_TYPE } from '../core/metrics-text.ts';
 import type { BatchResult as BatchResultType } from '../io/system.ts';
+import { type AutoRouteContext, autoRoutes } from './auto-routes.ts';
 import { DASHBOARD_CONTENT_TYPE, dashboardPage } from './dashboard.ts';
 import type { EventLoopDelay } from './event-loop.ts';
 import { defineRoute, type RouteSpec } from './http/route.ts';
@@ -12,7 +13,7 @@ import { keeperOf, type PinRouteContext, pinRoutes } from './pin-routes.ts';
 import type { PlanRunnerHealth } from './plan-runner.ts';
 import type { IrqService, PlanQuery } from './service.ts';
 
-export interface RouteContext extends PinRouteContext {
+export interface RouteContext extends PinRouteContext, AutoRouteContext {
   service: IrqService;
   version: string;
   readOnly: boolean;
@@ -365,5 +366,6 @@ export function buildRoutes(ctx: RouteContext): RouteSpec[] {
       },
     }),
     ...pinRoutes(ctx),
+    ...autoRoutes(ctx),
   ];
 }

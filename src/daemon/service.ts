@@ -291,6 +291,7 @@ export class IrqService {
       nodes: topo.nodes,
       numa: request.numa,
       banned: this.o.bannedIrqs,
+      ...(request.hold ? { pinned: request.hold } : {}),
     });
     const { fixed, current, allowed } = planConstraints(classes);
     const notes = classNotes(classes);
@@ -437,4 +438,6 @@ export interface PlanQuery {
   /** Standard errors of a difference that count as noise (the planner's default when absent). */
   confidence?: number;
   maxMoves?: number;
+  /** IRQs to leave where they are, as pinned ones (the autopilot: pins and its cooldowns). */
+  hold?: ReadonlySet<string>;
 }

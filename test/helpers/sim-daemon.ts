@@ -10,6 +10,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { AutoSettings } from '../../src/daemon/auto-settings.ts';
 import { type RunningDaemon, startDaemon } from '../../src/daemon/daemon.ts';
 import type { SamplerClock } from '../../src/daemon/sampler.ts';
 import { nodeStateFs, type StateFs } from '../../src/daemon/state-store.ts';
@@ -104,6 +105,8 @@ export async function inProcessDaemon(
     /** A manual clock for the sampler (helpers/fake-clock.ts): it samples when the test advances it. */
     samplerClock?: SamplerClock;
     intervalMs?: number;
+    auto?: AutoSettings;
+    bannedIrqs?: Set<string>;
   } = {},
 ): Promise<InProcessDaemon> {
   const logs: LogEntry[] = [];
@@ -115,10 +118,11 @@ export async function inProcessDaemon(
     retentionMs: 60_000,
     maxWaitMs: options.maxWaitMs ?? 5_000,
     readOnly: options.readOnly ?? false,
-    bannedIrqs: new Set(),
+    bannedIrqs: options.bannedIrqs ?? new Set(),
     metricsIrqCpu: false,
     version: 'test',
     log: (e) => logs.push(e as LogEntry),
+    ...(options.auto ? { auto: options.auto } : {}),
     stateDir: m.stateDir,
     procRoot: m.procRoot,
     restoreOnExit: options.restoreOnExit ?? false,
@@ -141,12 +145,15 @@ export interface SteppedDaemon extends InProcessDaemon {
  * manual clock (one sample per simulated second), so a window holds exactly the traffic the test
  * ran, whatever the load of the host. `close()` also removes the machine and its state.
  */
-export async function steppedDaemon(spec: SimSpec): Promise<SteppedDaemon> {
+export async function steppedDaemon(
+  spec: SimSpec,
+  options: { auto?: AutoSettings; bannedIrqs?: Set<string> } = {},
+): Promise<SteppedDaemon> {
   const m = Object.assign(tempMachine(spec), { stateDir: mkdtempSync(join(tmpdir(), 'irqkit-state-')) });
   const clock = new FakeClock();
   let d: InProcessDaemon;
   try {
-    d = await inProcessDaemon(m, { samplerClock: clock, intervalMs: 1000 });
+    d = await inProcessDaemon(m, { samplerClock: clock, intervalMs: 1000, ...options });
   } catch (e) {
     m.cleanup();
     rmSync(m.stateDir, { recursive: true, force: true });
