@@ -13,8 +13,14 @@ export interface SimIrq {
   action: string;
   device: ResolvedDevice;
   queue: number;
-  /** Interrupts per second. */
+  /** Interrupts per second when the machine starts (see SimulatedMachine.setDeviceRate). */
   rate: number;
+  /**
+   * This queue's skew weight, and the sum of its device's: the queue raises weight / weightSum
+   * of the device's rate, whatever that rate becomes (one that starts at 0 included).
+   */
+  weight: number;
+  weightSum: number;
   managed: boolean;
   /** Starting smp_affinity_list. */
   affinity: number[];
@@ -38,19 +44,22 @@ export function onlineCpus(spec: Pick<ResolvedSimSpec, 'cpus' | 'offline'>): num
   return Array.from({ length: spec.cpus }, (_, i) => i).filter((c) => !hasCpu(spec.offline, c));
 }
 
-/** Queue rates from the device rate and its skew; they add up to the device rate. */
-function queueRates(d: ResolvedDevice, seed: number): number[] {
-  let weights: number[];
-  if (d.skew === 'uniform') weights = new Array<number>(d.queues).fill(1);
-  else if (d.skew === 'lognormal') {
+/** The weights a device's rate is split by, one per queue. */
+function queueWeights(d: ResolvedDevice, seed: number): number[] {
+  if (d.skew === 'uniform') return new Array<number>(d.queues).fill(1);
+  if (d.skew === 'lognormal') {
     // Its own stream, so adding a device does not reshuffle another device's skew.
     let h = seed;
     for (const ch of d.name) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
     const prng = createPrng(h);
-    weights = Array.from({ length: d.queues }, () => Math.exp(prng.normal()));
-  } else weights = d.skew;
-  const sum = weights.reduce((a, b) => a + b, 0);
-  return weights.map((w) => (sum > 0 ? (d.rate * w) / sum : 0));
+    return Array.from({ length: d.queues }, () => Math.exp(prng.normal()));
+  }
+  return d.skew;
+}
+
+/** A queue's rate when its device raises `deviceRate`; a device's queues add up to it. */
+export function queueRate(deviceRate: number, irq: Pick<SimIrq, 'weight' | 'weightSum'>): number {
+  return irq.weightSum > 0 ? (deviceRate * irq.weight) / irq.weightSum : 0;
 }
 
 /** Managed queues get the kernel's spread: consecutive CPU groups, one per queue. */
@@ -95,7 +104,8 @@ export function layoutIrqs(spec: ResolvedSimSpec): SimIrq[] {
   const movableStart = spec.irqaffinity.filter((c) => hasCpu(online, c));
   const out: SimIrq[] = [];
   for (const d of spec.devices) {
-    const rates = queueRates(d, spec.seed);
+    const weights = queueWeights(d, spec.seed);
+    const weightSum = weights.reduce((a, b) => a + b, 0);
     const local = nodeCpus(spec, d.node);
     const first = firsts.get(d) as number;
     for (let q = 0; q < d.queues; q++) {
@@ -107,7 +117,9 @@ export function layoutIrqs(spec: ResolvedSimSpec): SimIrq[] {
         action: handlerName(d, q),
         device: d,
         queue: q,
-        rate: rates[q] ?? 0,
+        rate: queueRate(d.rate, { weight: weights[q] ?? 0, weightSum }),
+        weight: weights[q] ?? 0,
+        weightSum,
         managed: d.managed,
         // The kernel falls back to every online CPU when irqaffinity= names none of them.
         affinity: d.managed

@@ -21,9 +21,16 @@ import type { InterruptRow } from '../core/snapshot.ts';
 import { createSystem, type SystemOptions } from '../io/create-system.ts';
 import { readOptionalFile } from '../io/procfs.ts';
 import type { SystemAccess } from '../io/system.ts';
-import { layoutIrqs, onlineCpus, type SimIrq } from './layout.ts';
+import { layoutIrqs, onlineCpus, queueRate, type SimIrq } from './layout.ts';
 import { createPrng, type Prng } from './prng.ts';
-import { type ResolvedSimSpec, resolveSimSpec, type SimSpec } from './spec.ts';
+import {
+  knownDevices,
+  type ResolvedDevice,
+  type ResolvedSimSpec,
+  resolveSimSpec,
+  SIM_MAX_RATE,
+  type SimSpec,
+} from './spec.ts';
 import { interruptCount } from './traffic.ts';
 import {
   RO,
@@ -53,8 +60,17 @@ export interface SimulatedMachine {
    * Lets `seconds` pass: re-reads every smp_affinity_list, routes each IRQ to the first online
    * CPU of it (writing effective_affinity_list), adds rate × seconds (Poisson counts around a
    * bursty rate: traffic.ts) to that CPU's 32-bit counter and atomically rewrites /proc/interrupts.
+   * A step over a `schedule` entry counts at the old rates up to it and the new ones after.
    */
   advance(seconds: number): void;
+  /**
+   * The whole device raises `rate` interrupts per second from now on (the next advance), split
+   * over its queues by the skew weights it started with. A later `schedule` entry naming the
+   * device overrides it. IRQ_ERR_USAGE for an unknown device or a rate that is not 0-1e9.
+   */
+  setDeviceRate(deviceName: string, rate: number): void;
+  /** A device's interrupts per second now (the spec's, a schedule's or setDeviceRate's). */
+  deviceRate(deviceName: string): number;
   /**
    * Advances by the time elapsed on `clock` every `intervalMs` (timer unref'd). The clock is a
    * monotonic real one by default; tests pass a manual one, so that time moves when they say.
@@ -126,6 +142,8 @@ const monotonicClock: MachineClock = {
 
 interface IrqState {
   sim: SimIrq;
+  /** Interrupts per second now: the device's current rate times this queue's share. */
+  rate: number;
   counts: number[];
   affinity: number[];
   effective: number[];
@@ -164,6 +182,7 @@ export function createSimulatedMachine(spec: SimSpec | ResolvedSimSpec, dir?: st
     writeIrqFiles(procRoot, resolved, sim, effective);
     return {
       sim,
+      rate: sim.rate,
       counts: new Array<number>(resolved.cpus).fill(sim.device.start),
       affinity: sim.affinity,
       effective,
@@ -288,19 +307,78 @@ export function createSimulatedMachine(spec: SimSpec | ResolvedSimSpec, dir?: st
     writeFileAtomic(path, faulty(text, interruptsFault), RO);
   };
 
+  const deviceRates = new Map(resolved.devices.map((d) => [d.name, d.rate]));
+  const deviceOf = (name: string): ResolvedDevice => {
+    const device = resolved.devices.find((d) => d.name === name);
+    if (device === undefined) {
+      const names = resolved.devices.map((d) => d.name);
+      throw new IrqkitError(
+        'IRQ_ERR_USAGE',
+        `the simulated machine has no device ${JSON.stringify(name)} ${knownDevices(names)}`,
+      );
+    }
+    return device;
+  };
+  const setDeviceRate = (name: string, rate: number): void => {
+    const device = deviceOf(name);
+    if (typeof rate !== 'number' || !Number.isFinite(rate) || rate < 0 || rate > SIM_MAX_RATE) {
+      const got = typeof rate === 'number' ? String(rate) : JSON.stringify(rate);
+      throw new IrqkitError(
+        'IRQ_ERR_USAGE',
+        `the rate of device ${name} must be a number 0-${SIM_MAX_RATE}, got ${got}`,
+      );
+    }
+    deviceRates.set(name, rate);
+    // Vanished IRQs too, so that a restored one raises what its device raises now.
+    for (const s of states) if (s.sim.device === device) s.rate = queueRate(rate, s.sim);
+  };
+
+  /**
+   * Seconds since creation, uptime excluded: the schedule's clock, which starts once the uptime
+   * has passed (schedule entries are times on a machine already up).
+   */
+  let scheduleClock = 0;
+  let scheduleStarted = false;
+  let nextEntry = 0;
+  const applyDueEntries = (): void => {
+    let entry = resolved.schedule[nextEntry];
+    while (entry !== undefined && entry.at <= scheduleClock) {
+      for (const [name, rate] of Object.entries(entry.rates)) setDeviceRate(name, rate);
+      entry = resolved.schedule[++nextEntry];
+    }
+  };
+
+  /** Adds one stretch of traffic at the current rates. */
+  const addTraffic = (seconds: number): void => {
+    for (const s of states) {
+      if (s.gone) continue;
+      // The same draws for every IRQ in every stretch, routed or not, so neither a move nor
+      // another device's traffic shifts the others' noise; stretches end at schedule entries,
+      // which are the same for every IRQ.
+      const add = interruptCount(rng, s.rate, seconds, resolved.noise);
+      const cpu = s.effective[0];
+      if (cpu !== undefined) s.counts[cpu] = ((s.counts[cpu] as number) + add) % WRAP;
+    }
+  };
+
   let elapsed = 0;
   const advance = (seconds: number): void => {
     if (!Number.isFinite(seconds) || seconds < 0) {
       throw new IrqkitError('IRQ_ERR_USAGE', `cannot advance the simulated machine by ${seconds} seconds`);
     }
-    for (const s of states) {
-      if (s.gone) continue;
-      refresh(s);
-      if (s.gone) continue;
-      // Drawn for every IRQ, routed or not, so a move does not shift the others' noise.
-      const add = interruptCount(rng, s.sim.rate, seconds, resolved.noise);
-      const cpu = s.effective[0];
-      if (cpu !== undefined) s.counts[cpu] = ((s.counts[cpu] as number) + add) % WRAP;
+    for (const s of states) if (!s.gone) refresh(s);
+    if (!scheduleStarted) addTraffic(seconds);
+    else {
+      // With noise 0 a step over an entry counts exactly old rate × before + new rate × after
+      // (each rounded), as if it had been two steps.
+      const end = scheduleClock + seconds;
+      do {
+        const entry = resolved.schedule[nextEntry];
+        const until = entry !== undefined && entry.at < end ? entry.at : end;
+        addTraffic(until - scheduleClock);
+        scheduleClock = until;
+        applyDueEntries();
+      } while (scheduleClock < end);
     }
     for (const n of named) {
       for (const c of online) n.counts[c] = ((n.counts[c] as number) + jittered(n.row.rate * seconds)) % WRAP;
@@ -312,6 +390,8 @@ export function createSimulatedMachine(spec: SimSpec | ResolvedSimSpec, dir?: st
   const bootId = randomUUID();
   writeFile(join(procRoot, 'sys', 'kernel', 'random', 'boot_id'), `${bootId}\n`, RO);
   advance(resolved.uptime);
+  scheduleStarted = true;
+  applyDueEntries();
 
   const stateOf = (irq: string): IrqState => {
     const s = byIrq.get(irq);
@@ -372,14 +452,13 @@ export function createSimulatedMachine(spec: SimSpec | ResolvedSimSpec, dir?: st
     system(options = {}) {
       return createSystem({ description: `simulated machine in ${root}`, ...options, procRoot, sysRoot });
     },
+    setDeviceRate,
+    deviceRate(deviceName) {
+      deviceOf(deviceName);
+      return deviceRates.get(deviceName) as number;
+    },
     irqsOf(deviceName) {
-      const device = resolved.devices.find((d) => d.name === deviceName);
-      if (device === undefined) {
-        throw new IrqkitError(
-          'IRQ_ERR_USAGE',
-          `the simulated machine has no device ${JSON.stringify(deviceName)}`,
-        );
-      }
+      const device = deviceOf(deviceName);
       return layout
         .filter((i) => i.device === device)
         .sort((a, b) => a.queue - b.queue)

@@ -41,6 +41,16 @@ export interface SimDeviceSpec {
   start?: number;
 }
 
+/**
+ * A change of traffic while the machine runs: from `at` simulated seconds after its creation
+ * (so after `uptime`), these devices raise `rates` interrupts per second; the others keep theirs.
+ */
+export interface SimScheduleEntry {
+  at: number;
+  /** Device name → interrupts per second, the whole device (split over its queues by `skew`). */
+  rates: Record<string, number>;
+}
+
 /** A `/proc/interrupts` row with a name (LOC, NMI, …); `rate` is per online CPU per second. */
 export interface SimNamedRowSpec {
   label: string;
@@ -72,6 +82,8 @@ export interface SimSpec {
   uptime?: number;
   /** /proc/sys/kernel/osrelease (default "6.12.0-irqkit-sim": the 0444-for-managed era). */
   kernel?: string;
+  /** Rate changes by simulated time, `at` strictly increasing (default none). */
+  schedule?: SimScheduleEntry[];
 }
 
 export interface ResolvedDevice {
@@ -101,12 +113,16 @@ export interface ResolvedSimSpec {
   named: SimNamedRowSpec[];
   uptime: number;
   kernel: string;
+  schedule: SimScheduleEntry[];
 }
 
 export const SIM_MAX_CPUS = 4096;
+/** The most interrupts per second a device may raise (a spec's rates, setDeviceRate). */
+export const SIM_MAX_RATE = 1e9;
 const MAX_QUEUES = 1024;
 const MAX_DEVICES = 1024;
 const MAX_IRQS = 16384;
+const MAX_SCHEDULE = 10000;
 const PCI_ADDRESS = /^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/;
 const DEVICE_NAME = /^[A-Za-z0-9_.:-]{1,40}$/;
 const NAMED_LABEL = /^[A-Za-z][A-Za-z0-9_]{0,15}$/;
@@ -196,7 +212,9 @@ const KNOWN_SPEC_KEYS = new Set([
   'named',
   'uptime',
   'kernel',
+  'schedule',
 ]);
+const KNOWN_SCHEDULE_KEYS = new Set(['at', 'rates']);
 const KNOWN_DEVICE_KEYS = new Set([
   'name',
   'pci',
@@ -268,7 +286,7 @@ function resolveDevice(v: unknown, index: number, nodes: number): ResolvedDevice
     type,
     node: int(v.node, `${where}.node`, 0, nodes - 1, 0),
     queues,
-    rate: num(v.rate, `${where}.rate`, 0, 1e9),
+    rate: num(v.rate, `${where}.rate`, 0, SIM_MAX_RATE),
     skew,
     managed,
     irq: v.irq === undefined || v.irq === null ? null : int(v.irq, `${where}.irq`, 0, 65535),
@@ -292,6 +310,45 @@ function resolveNamed(v: unknown): SimNamedRowSpec[] {
       description: typeof r.description === 'string' ? r.description : '',
       rate: num(r.rate, `named[${i}].rate`, 0, 1e9),
     };
+  });
+}
+
+/** "(devices: eth0, eth1, …)": what an error about an unknown device name offers instead. */
+export function knownDevices(names: readonly string[]): string {
+  if (names.length === 0) return '(no devices)';
+  // A thousand names would bury the message; the first few show the naming.
+  const more = names.length > 12 ? `, … ${names.length - 12} more` : '';
+  return `(devices: ${names.slice(0, 12).join(', ')}${more})`;
+}
+
+function resolveSchedule(v: unknown, devices: readonly ResolvedDevice[]): SimScheduleEntry[] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v)) throw specError('schedule must be a list of {at, rates}');
+  if (v.length > MAX_SCHEDULE) throw specError(`schedule: at most ${MAX_SCHEDULE} entries`);
+  const names = devices.map((d) => d.name);
+  const known = new Set(names);
+  let previous = -1;
+  return v.map((e, i) => {
+    const where = `schedule[${i}]`;
+    if (!isObject(e)) throw specError(`${where} must be an object {at, rates}`);
+    unknownKeys(e, KNOWN_SCHEDULE_KEYS, where);
+    const at = num(e.at, `${where}.at`, 0, 1e9);
+    // Strictly, so that no two entries claim the same moment and which one wins never depends
+    // on list order.
+    if (at <= previous) {
+      throw specError(`${where}.at must be after schedule[${i - 1}].at (${previous}), got ${at}`);
+    }
+    previous = at;
+    if (!isObject(e.rates)) throw specError(`${where}.rates must be an object of device name → rate`);
+    const rates = Object.entries(e.rates).map(([name, rate]): [string, number] => {
+      const path = DEVICE_NAME.test(name)
+        ? `${where}.rates.${name}`
+        : `${where}.rates[${JSON.stringify(name)}]`;
+      if (!known.has(name)) throw specError(`${path}: no such device ${knownDevices(names)}`);
+      return [name, num(rate, path, 0, SIM_MAX_RATE)];
+    });
+    // fromEntries defines keys as data, so a device called "__proto__" is a key like any other.
+    return { at, rates: Object.fromEntries(rates) };
   });
 }
 
@@ -334,6 +391,7 @@ export function resolveSimSpec(value: unknown): ResolvedSimSpec {
     named: resolveNamed(value.named),
     uptime: num(value.uptime, 'uptime', 0, 1e9, 0),
     kernel,
+    schedule: resolveSchedule(value.schedule, devices),
   };
 }
 

@@ -123,4 +123,59 @@ describe('simulation spec', () => {
     for (const [spec, pattern] of cases) throwsCode(() => resolveSimSpec(spec), 'IRQ_ERR_USAGE', pattern);
     throwsCode(() => parseCompactSimSpec('8cpu,turbo'), 'IRQ_ERR_USAGE', /cannot read "turbo"/);
   });
+
+  it('takes a schedule of rate changes, none by default, and resolves it idempotently', () => {
+    const devices = [
+      { name: 'eth0', pci: '0000:01:00.0', rate: 10 },
+      { name: 'eth1', pci: '0000:02:00.0', rate: 20 },
+    ];
+    assert.deepEqual(resolveSimSpec({ cpus: 2, devices }).schedule, []);
+    const once = resolveSimSpec({
+      cpus: 2,
+      devices,
+      schedule: [
+        { at: 0, rates: { eth1: 0 } },
+        { at: 2.5, rates: { eth0: 1e9, eth1: 7 } },
+      ],
+    });
+    assert.deepEqual(once.schedule, [
+      { at: 0, rates: { eth1: 0 } },
+      { at: 2.5, rates: { eth0: 1e9, eth1: 7 } },
+    ]);
+    assert.deepEqual(resolveSimSpec(once), once);
+  });
+
+  it('rejects a malformed schedule with IRQ_ERR_USAGE and the path of the bad field', () => {
+    const devices = [
+      { name: 'timer', irq: 0, rate: 1 },
+      { name: 'eth0', pci: '0000:01:00.0', rate: 10 },
+      { name: 'eth1', pci: '0000:02:00.0', rate: 20 },
+    ];
+    const ok = (at: number) => ({ at, rates: {} });
+    const cases: [unknown, string][] = [
+      [{}, 'schedule must be a list of {at, rates}'],
+      [[5], 'schedule[0] must be an object {at, rates}'],
+      [[{ at: 1, rates: {}, every: 60 }], 'unknown field "every" in schedule[0]'],
+      [[{ rates: {} }], 'schedule[0].at must be a number 0-1000000000, got undefined'],
+      [[ok(-1)], 'schedule[0].at must be a number 0-1000000000, got -1'],
+      [[ok(5), ok(10), ok(3)], 'schedule[2].at must be after schedule[1].at (10), got 3'],
+      [[ok(1), ok(1)], 'schedule[1].at must be after schedule[0].at (1), got 1'],
+      [[{ at: 1, rates: [10] }], 'schedule[0].rates must be an object of device name → rate'],
+      [[{ at: 1 }], 'schedule[0].rates must be an object of device name → rate'],
+      [
+        [ok(1), ok(2), { at: 3, rates: { eth0: 1, eth9: 1 } }],
+        'schedule[2].rates.eth9: no such device (devices: timer, eth0, eth1)',
+      ],
+      [
+        [{ at: 1, rates: { 'eth 0': 1 } }],
+        'schedule[0].rates["eth 0"]: no such device (devices: timer, eth0, eth1)',
+      ],
+      [[{ at: 1, rates: { eth0: -5 } }], 'schedule[0].rates.eth0 must be a number 0-1000000000, got -5'],
+      [[{ at: 1, rates: { eth0: '5' } }], 'schedule[0].rates.eth0 must be a number 0-1000000000, got "5"'],
+    ];
+    for (const [schedule, message] of cases) {
+      const e = throwsCode(() => resolveSimSpec({ cpus: 2, devices, schedule }), 'IRQ_ERR_USAGE');
+      assert.equal(e.message, `simulation spec: ${message}`);
+    }
+  });
 });
