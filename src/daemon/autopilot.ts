@@ -301,17 +301,26 @@ export class Autopilot {
       });
       return;
     }
-    const gain = (base.busiestBefore ?? 0) - (base.busiestAfter ?? 0);
-    // An IRQ on a CPU it may not use (left out by --auto-cpus, or off its NUMA node under
-    // strict) moves whatever the gain.
-    const forced = plan.assignments.filter(
-      (a) =>
-        a.moved &&
+    // An IRQ on a CPU it may not use (left out by --auto-cpus, or off its NUMA node) moves
+    // whatever the gain; the planner does not count it against maxMoves, the autopilot does.
+    const assignment = new Map(plan.assignments.map((a) => [a.irq, a]));
+    const isForced = (irq: string): boolean => {
+      const a = assignment.get(irq);
+      return (
+        a !== undefined &&
         a.current !== null &&
         a.allowed !== undefined &&
-        !parseCpuList(a.allowed).includes(a.current),
-    );
-    if (plan.moves.length === 0 || (gain <= (base.margin ?? 0) && forced.length === 0)) {
+        !parseCpuList(a.allowed).includes(a.current)
+      );
+    };
+    const chosen = capMoves(plan, s.maxMoves, isForced);
+    if (chosen.length < plan.moves.length) {
+      base.movesLeftOut += plan.moves.length - chosen.length;
+      base.busiestAfter = perSecond(busiestAfter(plan, chosen));
+    }
+    const forced = chosen.filter((m) => isForced(m.irq));
+    const gain = (base.busiestBefore ?? 0) - (base.busiestAfter ?? 0);
+    if (chosen.length === 0 || (gain <= (base.margin ?? 0) && forced.length === 0)) {
       this.record({
         ...base,
         outcome: 'balanced',
@@ -328,10 +337,9 @@ export class Autopilot {
       this.record({ ...base, outcome: 'paused', reason: now.reason });
       return;
     }
-    const result = this.o.system.setAffinities([...plan.moves, ...plan.pins]);
+    const result = this.o.system.setAffinities([...chosen, ...plan.pins]);
     const byIrq = new Map(result.outcomes.map((o) => [o.irq, o]));
-    const assignment = new Map(plan.assignments.map((a) => [a.irq, a]));
-    const moves = plan.moves.map((m) => moveOf(m.irq, m.cpu, assignment.get(m.irq), byIrq.get(m.irq), sec));
+    const moves = chosen.map((m) => moveOf(m.irq, m.cpu, assignment.get(m.irq), byIrq.get(m.irq), sec));
     for (const m of moves) if (m.ok) this.movedAt.set(m.irq, { at, cpu: m.to });
     const failed = result.outcomes.find(
       (o) => !o.ok && !o.rolledBack && o.error?.code !== 'IRQ_ERR_NOT_ATTEMPTED',
@@ -435,6 +443,32 @@ export class Autopilot {
       moves,
     });
   }
+}
+
+/**
+ * At most `max` of the plan's moves: forced ones first (they have nowhere to stay), then by the
+ * gain the planner gave each (else the load it takes off its CPU).
+ */
+function capMoves(plan: Plan, max: number, isForced: (irq: string) => boolean): Plan['moves'] {
+  if (plan.moves.length <= max) return plan.moves;
+  const a = new Map(plan.assignments.map((x) => [x.irq, x]));
+  const value = (irq: string): number => a.get(irq)?.gain ?? a.get(irq)?.load ?? 0;
+  return [...plan.moves]
+    .sort((x, y) => Number(isForced(y.irq)) - Number(isForced(x.irq)) || value(y.irq) - value(x.irq))
+    .slice(0, max);
+}
+
+/** The busiest planned CPU's load (window counts) after only `moves` of the plan. */
+function busiestAfter(plan: Plan, moves: Plan['moves']): number {
+  const load = new Map(plan.before.cpus.map((c) => [c.cpu, c.load]));
+  const a = new Map(plan.assignments.map((x) => [x.irq, x]));
+  for (const m of moves) {
+    const x = a.get(m.irq);
+    if (x === undefined) continue;
+    if (x.current !== null && load.has(x.current)) load.set(x.current, (load.get(x.current) ?? 0) - x.load);
+    load.set(m.cpu, (load.get(m.cpu) ?? 0) + x.load);
+  }
+  return Math.max(0, ...load.values());
 }
 
 function moveOf(

@@ -94,7 +94,10 @@ describe('autopilot: from every IRQ on CPU 0 to balanced, then still', () => {
     // What the first round predicted is what the next window measured.
     const measured = settled[0]?.busiestBefore ?? 0;
     const predicted = first.busiestAfter ?? 0;
-    assert.ok(Math.abs(measured - predicted) <= 0.1 * predicted, `measured ${measured}/s, predicted ${predicted}/s`);
+    assert.ok(
+      Math.abs(measured - predicted) <= 0.1 * predicted,
+      `measured ${measured}/s, predicted ${predicted}/s`,
+    );
     const rounds: AutoRound[] = [];
     for (let i = 0; i < 20; i++) rounds.push(await stepToRound(d));
     const moved = rounds.flatMap((r) => r.moves);
