@@ -134,3 +134,56 @@ describe('autopilot: from every IRQ on CPU 0 to balanced, then still', () => {
     assert.deepEqual(pins.originals, []);
   });
 });
+
+describe('autopilot: load that moves to other devices is rebalanced within two rounds', () => {
+  let d: SteppedDaemon;
+  before(async () => {
+    // Three NICs of four even queues on eight CPUs, one node: eth0 busiest at first.
+    const nic = (name: string, slot: number, rate: number) => ({
+      name,
+      pci: `0000:0${slot}:00.0`,
+      queues: 4,
+      rate,
+    });
+    d = await steppedDaemon(
+      {
+        cpus: 8,
+        seed: 7,
+        uptime: 60,
+        devices: [nic('eth0', 1, 80_000), nic('eth1', 2, 20_000), nic('eth2', 3, 8_000)],
+      },
+      { auto: autoSettings({ maxMoves: 100 }) },
+    );
+  });
+  after(async () => {
+    await d?.close();
+  });
+
+  /** The round after `rounds` more: its window is what the machine did after them. */
+  async function settle(rounds: number): Promise<AutoRound> {
+    for (let i = 0; i < rounds; i++) await stepToRound(d);
+    return stepToRound(d);
+  }
+
+  const nearBest = (r: AutoRound): void => {
+    const best = r.lowerBound ?? 0;
+    assert.ok(
+      (r.busiestBefore ?? 0) <= best * 1.1 + (r.margin ?? 0),
+      `busiest ${r.busiestBefore}/s against at best ${best}/s (margin ${r.margin}/s)`,
+    );
+  };
+
+  it('phase A: eth0 busiest, balanced within two rounds', async () => {
+    nearBest(await settle(2));
+  });
+
+  it('phase B: the load moves to eth2 and eth1; two rounds later the busiest CPU is near the best again', async () => {
+    d.machine.setDeviceRate('eth0', 4_000);
+    d.machine.setDeviceRate('eth1', 30_000);
+    d.machine.setDeviceRate('eth2', 80_000);
+    const first = await stepToRound(d);
+    assert.equal(first.outcome, 'applied', first.reason);
+    // The change came right after a round, so this round planned on the new traffic alone.
+    nearBest(await settle(2));
+  });
+});
