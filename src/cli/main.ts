@@ -11,6 +11,7 @@ import {
   suggest,
 } from '../args/command-args.ts';
 import { EXIT, toIrqkitError } from '../core/errors.ts';
+import { autoCommand, autoSpec } from './commands/auto.ts';
 import { balanceCommand, balanceSpec } from './commands/balance.ts';
 import { irqCommand, irqSpec, irqsCommand, irqsSpec } from './commands/irqs.ts';
 import { overviewCommand, overviewSpec } from './commands/overview.ts';
@@ -50,6 +51,7 @@ const COMMANDS: readonly Command[] = [
   { spec: restoreSpec, run: restoreCommand },
   { spec: planSpec, run: planCommand },
   { spec: applySpec, run: applyCommand },
+  { spec: autoSpec, run: autoCommand },
   { spec: topSpec, run: topCommand },
 ];
 
