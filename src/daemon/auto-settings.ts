@@ -79,13 +79,16 @@ export function resolveAutoSettings(
       `auto max moves must be a whole number from 1 to 100000, not ${maxMoves}`,
     );
   }
-  if (everyMs < limits.intervalMs) {
+  // Settings of an autopilot that is off are shown, not used: a short --retention must not stop
+  // a daemon that never runs a round.
+  const enabled = merged.enabled === true;
+  if (enabled && everyMs < limits.intervalMs) {
     throw new IrqkitError('IRQ_ERR_USAGE', 'auto every must be at least the sampling --interval');
   }
-  if (windowMs < 2 * limits.intervalMs) {
+  if (enabled && windowMs < 2 * limits.intervalMs) {
     throw new IrqkitError('IRQ_ERR_USAGE', 'auto window must hold at least two --interval samples');
   }
-  if (windowMs > limits.retentionMs) {
+  if (enabled && windowMs > limits.retentionMs) {
     throw new IrqkitError('IRQ_ERR_USAGE', 'auto window must fit in the --retention history');
   }
   const numa = merged.numa ?? AUTO_DEFAULTS.numa;
@@ -98,7 +101,7 @@ export function resolveAutoSettings(
   const cpus = merged.cpus === undefined || merged.cpus.trim() === '' ? null : parseCpuList(merged.cpus);
   if (cpus !== null && cpus.length === 0) throw new IrqkitError('IRQ_ERR_USAGE', 'auto cpus names no CPU');
   return {
-    enabled: merged.enabled === true,
+    enabled,
     everyMs,
     windowMs,
     maxMoves,

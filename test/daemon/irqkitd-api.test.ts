@@ -205,8 +205,8 @@ describe('irqkitd API on a simulated machine (real daemon process, loopback HTTP
       const table = routeTable();
       assert.equal(
         table.length,
-        17,
-        `the route table has the 12 endpoints this file covers, GET / (dashboard-page.test.ts) and the 4 pin and restore endpoints (irqkitd-pins.test.ts): ${table}`,
+        19,
+        `the route table has the 12 endpoints this file covers, GET / (dashboard-page.test.ts), the 4 pin and restore endpoints (irqkitd-pins.test.ts) and the 2 autopilot ones (autopilot-rounds.test.ts): ${table}`,
       );
       // Every GET is documented with its HEAD (the router answers HEAD for each GET).
       const withHead = table.flatMap((r) => (r.startsWith('GET ') ? [r, `HEAD ${r.slice(4)}`] : [r])).sort();

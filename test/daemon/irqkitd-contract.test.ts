@@ -75,6 +75,7 @@ describe('irqkitd answers within its API contract (real route table, every answe
     await call('GET', '/api/v1/plan', 400, { query: 'window=1s&confidence=-1' });
     await call('GET', '/api/v1/plan', 400, { query: 'window=1s&cpus=99' });
     await call('GET', '/api/v1/pins', 200);
+    await call('GET', '/api/v1/auto', 200);
   });
 
   it('answers HEAD on every read route the document lists, as GET would but without a body', async () => {
@@ -117,6 +118,8 @@ describe('irqkitd answers within its API contract (real route table, every answe
     await call('POST', '/api/v1/restore', 200, { json: { dryRun: true } });
     await call('POST', '/api/v1/restore', 200, { json: {} });
     await call('POST', '/api/v1/restore', 404, { json: { irqs: [eth0a] } });
+    // This daemon runs without --auto (autopilot-rounds.test.ts pauses and resumes a running one).
+    await call('POST', '/api/v1/auto', 409, { json: { paused: true } });
   });
 
   it('called every operation of its OpenAPI document, with statuses the document lists', () => {
