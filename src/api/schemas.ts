@@ -554,6 +554,14 @@ export const Health = Type.Object({
   planning: Type.Boolean({
     description: 'A plan is being computed now (in a worker thread); another plan request gets 429',
   }),
+  auto: Type.Object(
+    {
+      enabled: Type.Boolean(),
+      paused: Type.Boolean(),
+      reason: Type.Union([Type.String(), Type.Null()]),
+    },
+    { description: 'The autopilot (irqkitd --auto); GET /api/v1/auto has its rounds' },
+  ),
   planner: Type.Object({
     plans: Type.Integer({ description: 'Plans computed' }),
     refused: Type.Integer({ description: 'Plan requests refused because another plan was running' }),

@@ -1,4 +1,6 @@
 /** irqkitd's route table: thin adapters from HTTP to IrqService. */
+
+import type { AutoStatus } from '../api/auto-schemas.ts';
 import * as S from '../api/schemas.ts';
 import { parseCpuList } from '../core/cpuset.ts';
 import { parseDuration } from '../core/duration.ts';
@@ -32,6 +34,11 @@ const DEFAULT_WINDOW = '5s';
 const DEFAULT_PLAN_WINDOW = '10s';
 /** The window over which /api/v1/irqs reports each IRQ's recent rate. */
 const RATE_WINDOW_MS = 10_000;
+
+/** An enabled autopilot that is held says so where an operator looks first. */
+function autoWarnings(auto: AutoStatus | undefined): string[] {
+  return auto?.enabled && auto.paused && auto.reason !== null ? [`autopilot paused: ${auto.reason}`] : [];
+}
 
 function windowMs(text: string | undefined, fallback: string, retentionMs: number): number {
   // A default must never ask for more history than --retention keeps; an explicit window may
@@ -138,6 +145,7 @@ export function buildRoutes(ctx: RouteContext): RouteSpec[] {
         const status: S.Health['status'] = stale ? 'degraded' : 'ok';
         const { planning, plans, refused, cancelled } = ctx.planner();
         const loop = ctx.eventLoop();
+        const auto = ctx.autopilot?.status();
         return {
           body: {
             status,
@@ -148,8 +156,13 @@ export function buildRoutes(ctx: RouteContext): RouteSpec[] {
             sampler,
             state: keeper.health(),
             irqbalance: keeper.irqbalance(),
-            warnings: keeper.warnings(),
+            warnings: [...keeper.warnings(), ...autoWarnings(auto)],
             planning,
+            auto: {
+              enabled: auto?.enabled ?? false,
+              paused: auto?.paused ?? false,
+              reason: auto?.reason ?? null,
+            },
             planner: { plans, refused, cancelled },
             eventLoop: {
               p50Seconds: quantile(loop, 0.5),

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AutoRound, AutoStatus } from '../../src/api/auto-schemas.ts';
-import type { IrqList } from '../../src/api/schemas.ts';
+import type { Health, IrqList } from '../../src/api/schemas.ts';
 import { defaultSimSpec } from '../../src/sim/spec.ts';
 import { after, before } from '../helpers/node-test-hooks.ts';
 import { type SteppedDaemon, steppedDaemon } from '../helpers/sim-daemon.ts';
@@ -127,6 +127,9 @@ describe('autopilot: never beside irqbalance', () => {
     assert.match(s.reason ?? '', /stop it/);
     assert.ok(d.logs.some((l) => /autopilot paused: irqbalance/.test(String(l.msg))));
     assert.match((await d.request({ path: '/metrics' })).text, /^irqkit_auto_paused 1$/m);
+    const h = (await d.request({ path: '/healthz' })).json<Health>();
+    assert.equal(h.auto.paused, true);
+    assert.ok(h.warnings.some((w) => /^autopilot paused: irqbalance is running/.test(w)));
     // An operator's resume does not override it.
     const resumed = await send(d, 'POST', '/api/v1/auto', { paused: false });
     assert.equal(resumed.json<AutoStatus>().pausedBy, 'irqbalance');
