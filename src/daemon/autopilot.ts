@@ -260,6 +260,7 @@ export class Autopilot {
           maxMoves: s.maxMoves,
           probeManaged: true,
           hold: new Set([...pinned, ...cooling]),
+          background: true,
         },
         this.abort.signal,
       );
@@ -273,7 +274,7 @@ export class Autopilot {
           'round',
           busy ? 'skipped' : 'failed',
           busy
-            ? 'a plan asked through the API was being computed'
+            ? 'a plan asked through the API was being computed, or took its place'
             : `planning failed: ${err.message} (${err.code})`,
         ),
         held,

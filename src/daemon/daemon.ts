@@ -171,7 +171,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     sampler,
     bannedIrqs: o.bannedIrqs,
     maxWaitMs: o.maxWaitMs,
-    planner: (request, signal) => planner.run(request, signal),
+    planner: (request, signal, options) => planner.run(request, signal, options),
   });
   autopilot = new Autopilot({
     settings: o.auto ?? resolveAutoSettings([], { intervalMs: o.intervalMs, retentionMs: o.retentionMs }),

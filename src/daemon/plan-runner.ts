@@ -4,6 +4,10 @@
  * Retry-After) rather than queued: queued plans would pile up behind each other. A cancelled
  * plan (the client went away, the daemon stops) terminates the worker; the next plan starts a
  * fresh one.
+ *
+ * The autopilot's plans run in the background: a plan asked through the API cancels one (the
+ * round is skipped and tries again at the next) instead of being refused, so an operator never
+ * waits for the autopilot.
  */
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
@@ -16,6 +20,7 @@ interface Running {
   id: number;
   startedAt: number;
   timeLimitMs: number;
+  background: boolean;
   resolve(result: PlanResult): void;
   reject(error: IrqkitError): void;
 }
@@ -47,9 +52,22 @@ export class PlanRunner {
     return { planning: this.running !== null, ...this.counts };
   }
 
-  run(request: PlanRequest, signal?: AbortSignal): Promise<PlanResult> {
+  run(
+    request: PlanRequest,
+    signal?: AbortSignal,
+    options: { background?: boolean } = {},
+  ): Promise<PlanResult> {
     if (this.closed) return Promise.reject(stopping());
     if (signal?.aborted) return Promise.reject(cancelled());
+    const background = options.background === true;
+    if (this.running?.background === true && !background) {
+      this.cancel(
+        this.running.id,
+        new IrqkitError('IRQ_ERR_BUSY', 'the autopilot plan gave way to a plan asked through the API', {
+          retryAfterSeconds: 1,
+        }),
+      );
+    }
     const busy = this.running;
     if (busy) {
       this.counts.refused++;
@@ -70,6 +88,7 @@ export class PlanRunner {
         id,
         startedAt: performance.now(),
         timeLimitMs: request.timeLimitMs ?? defaultTimeLimitMs(request.items.length),
+        background,
         resolve: (r) => {
           done();
           resolve(r);

@@ -42,7 +42,11 @@ export interface ServiceOptions {
   /** The longest a window query may wait for history, in ms. */
   maxWaitMs: number;
   /** Runs the planner (in the daemon: a worker thread, one plan at a time; see plan-runner.ts). */
-  planner(request: PlanRequest, signal?: AbortSignal): Promise<PlanResult>;
+  planner(
+    request: PlanRequest,
+    signal?: AbortSignal,
+    options?: { background?: boolean },
+  ): Promise<PlanResult>;
 }
 
 function windowInfo(w: WindowSnapshot, requestedMs: number): WindowInfo {
@@ -326,6 +330,7 @@ export class IrqService {
         ...(request.maxMoves !== undefined ? { maxMoves: request.maxMoves } : {}),
       },
       signal,
+      { background: request.background === true },
     );
     // "Before" is what the CPUs really serviced in the window, not a model of it.
     const posOf = new Map(w.snapshot.cpus.map((c, i) => [c, i]));
@@ -440,4 +445,6 @@ export interface PlanQuery {
   maxMoves?: number;
   /** IRQs to leave where they are, as pinned ones (the autopilot: pins and its cooldowns). */
   hold?: ReadonlySet<string>;
+  /** The autopilot's: a plan asked through the API cancels it rather than waiting (plan-runner.ts). */
+  background?: boolean;
 }

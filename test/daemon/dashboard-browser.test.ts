@@ -316,12 +316,48 @@ describe('dashboard in Chromium: a --read-only daemon', { skip }, () => {
     assert.equal((await snapshot(page)).readOnly, true);
     assert.equal(await page.isVisible('#apply-btn'), false, 'no Apply button');
     assert.equal(await page.isVisible('#readonly-note'), true);
+    await untilText(page, '#auto-state', /^off$/);
+    assert.equal(await page.isVisible('#auto-toggle'), false, 'no autopilot button');
     assert.equal(await page.locator('#plan-moves tbody tr').count(), moves.length);
     assert.deepEqual(
       problems.requests.filter((r) => !r.startsWith('GET ')),
       [],
       'a read-only page only reads',
     );
+    noProblems(problems);
+    await page.close();
+  });
+});
+
+describe('dashboard in Chromium: the autopilot panel', { skip }, () => {
+  let d: DaemonProcess;
+  before(async () => {
+    if (skip) return;
+    d = await startDaemon(simArgs('8cpu,2node', ['--auto', '--auto-every', '1s', '--auto-window', '1s']));
+    await hasHistory(d);
+  });
+  after(async () => {
+    await d?.stop();
+  });
+
+  it('shows the state and the last decisions, and pauses and resumes it', async () => {
+    const { page, problems } = await open(d);
+    await untilText(page, '#auto-state', /^running$/);
+    await untilText(page, '#auto-settings', /every 1 s on the last 1 s · at most 32 moves · cooldown 2 s/);
+    // The first round moves IRQs off CPU 0: a row with its moves, busiest CPU before → after.
+    const rounds = await untilText(page, '#auto-rounds tbody', /applied/);
+    assert.match(rounds, /\d+: 0→[1-7]/);
+    assert.match(rounds, /[\d,]+ → [\d,]+/);
+    await page.screenshot({ path: artifactPath('dashboard-autopilot.png'), fullPage: true });
+
+    await page.click('#auto-toggle');
+    await untilText(page, '#auto-state', /^paused \(operator\)$/);
+    assert.equal(await page.textContent('#auto-toggle'), 'Resume');
+    const paused = (await d.request({ path: '/api/v1/auto' })).json<{ paused: boolean }>();
+    assert.equal(paused.paused, true);
+    await page.click('#auto-toggle');
+    await untilText(page, '#auto-state', /^running$/);
+    assert.equal((await d.request({ path: '/api/v1/auto' })).json<{ paused: boolean }>().paused, false);
     noProblems(problems);
     await page.close();
   });

@@ -1,6 +1,6 @@
 /**
  * The plan runner with its real worker thread: one plan at a time, a second refused with a
- * retry time, a cancelled plan ends its worker and the next plan gets a fresh one, planner errors
+ * retry time (unless it is the autopilot's, which gives way), a cancelled plan ends its worker and the next plan gets a fresh one, planner errors
  * cross the thread as the catalogued errors they are, and close() cancels what runs.
  */
 import assert from 'node:assert/strict';
@@ -71,6 +71,27 @@ describe('plan runner (worker thread)', () => {
       // The search's thread was ended; the next plan starts another.
       const r = await runner.run(EASY);
       assert.equal(r.metrics.makespan, 10);
+    } finally {
+      runner.close();
+    }
+  });
+
+  it("an autopilot (background) plan gives way to an API plan; a background plan waits for no one's", async () => {
+    const runner = new PlanRunner();
+    try {
+      const auto = rejection(runner.run(HARD, undefined, { background: true }));
+      const asked = await runner.run(EASY);
+      assert.equal(asked.metrics.makespan, 10);
+      const e = await auto;
+      assert.equal(e.code, 'IRQ_ERR_BUSY');
+      assert.match(e.message, /gave way to a plan asked through the API/);
+      // The other way round, the background plan is the one refused.
+      const abort = new AbortController();
+      const long = rejection(runner.run(HARD, abort.signal));
+      assert.equal((await rejection(runner.run(EASY, undefined, { background: true }))).code, 'IRQ_ERR_BUSY');
+      abort.abort();
+      assert.equal((await long).code, 'IRQ_ERR_UNAVAILABLE');
+      assert.deepEqual(runner.health(), { planning: false, plans: 1, refused: 1, cancelled: 2 });
     } finally {
       runner.close();
     }

@@ -20,6 +20,7 @@
  * @typedef {import('../../api/schemas.ts').Health} Health
  * @typedef {import('../../api/schemas.ts').Plan} Plan
  * @typedef {import('../../api/schemas.ts').BatchResult} BatchResult
+ * @typedef {import('../../api/auto-schemas.ts').AutoStatus} AutoStatus
  *
  * @typedef {{ kind: 'group', key: string, label: string, y: number, h: number }} GroupItem
  * @typedef {{ kind: 'irq', row: DistRow, group: string, y: number, h: number }} IrqItem
@@ -29,6 +30,7 @@
   const WINDOWS = ['5s', '1m', '15m'];
   const REFRESH_MS = 1000;
   const INFO_REFRESH_MS = 30_000;
+  const AUTO_REFRESH_MS = 2_000;
   // Geometry in CSS pixels: the label column, the per-CPU bars and the CPU axis above the rows.
   const LABEL_W = 210;
   const BARS_H = 96;
@@ -90,6 +92,8 @@
     planning: false,
     replan: false,
     applying: false,
+    /** @type {AutoStatus | null} */
+    auto: null,
     /** @type {(GroupItem | IrqItem)[]} */
     items: [],
     irqRows: 0,
@@ -824,6 +828,89 @@
   }
 
   // ---------------------------------------------------------------------------------------------
+  // autopilot
+
+  const AUTO_ROUNDS_SHOWN = 8;
+  const autoToggle = /** @type {HTMLButtonElement} */ (el('auto-toggle'));
+
+  /** The autopilot's state and its last decisions, newest first. */
+  function renderAuto() {
+    const s = state.auto;
+    const stateEl = el('auto-state');
+    const reason = el('auto-reason');
+    if (!s) {
+      stateEl.textContent = '–';
+      return;
+    }
+    stateEl.textContent = !s.enabled ? 'off' : s.paused ? `paused (${s.pausedBy ?? '?'})` : 'running';
+    stateEl.className = !s.enabled ? 'muted' : s.paused ? 'warn' : 'ok';
+    reason.hidden = s.reason === null;
+    reason.textContent = s.reason ?? '';
+    const t = s.settings;
+    el('auto-settings').textContent = s.enabled
+      ? `every ${t.everySeconds} s on the last ${t.windowSeconds} s · at most ${t.maxMoves} moves · cooldown ${t.cooldownSeconds} s · ${s.totals.moves} moves so far`
+      : '';
+    // Resuming cannot beat irqbalance, so the button is offered only when it can do something.
+    autoToggle.hidden = !s.enabled || state.readOnly || s.pausedBy === 'irqbalance';
+    autoToggle.textContent = s.paused ? 'Resume' : 'Pause';
+    const body = /** @type {HTMLTableSectionElement} */ (el('auto-rounds').querySelector('tbody'));
+    body.replaceChildren();
+    for (const r of s.rounds.slice(-AUTO_ROUNDS_SHOWN).reverse()) {
+      const tr = document.createElement('tr');
+      tr.className = r.outcome;
+      const busiest =
+        r.busiestBefore === null
+          ? '–'
+          : r.moves.length > 0 && r.busiestAfter !== null
+            ? `${fmtRate(r.busiestBefore)} → ${fmtRate(r.busiestAfter)}`
+            : fmtRate(r.busiestBefore);
+      const moves = r.moves.map((m) => `${m.irq}: ${m.from ?? '?'}→${m.to}${m.ok ? '' : ' ✗'}`).join(', ');
+      const cells = [
+        new Date(r.at).toLocaleTimeString(),
+        r.kind === 'new-irqs' ? `${r.outcome} (new IRQs)` : r.outcome,
+        busiest,
+        moves || '–',
+        r.reason,
+      ];
+      for (const text of cells) {
+        const td = document.createElement('td');
+        td.textContent = text;
+        tr.append(td);
+      }
+      body.append(tr);
+    }
+  }
+
+  async function loadAuto() {
+    try {
+      const r = await api('/api/v1/auto');
+      if (r.status !== 200) return;
+      state.auto = /** @type {AutoStatus} */ (r.body);
+      renderAuto();
+    } catch {
+      // The next refresh shows the daemon's absence.
+    }
+  }
+
+  async function toggleAuto() {
+    const s = state.auto;
+    if (!s?.enabled || state.readOnly) return;
+    autoToggle.disabled = true;
+    try {
+      const r = await api('/api/v1/auto', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ paused: !s.paused }),
+      });
+      if (r.status === 200) state.auto = /** @type {AutoStatus} */ (r.body);
+      else showError(`Autopilot: ${problemText(r)}`);
+    } finally {
+      autoToggle.disabled = false;
+      renderAuto();
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
   // wiring
 
   const windowRadios = /** @type {NodeListOf<HTMLInputElement>} */ (
@@ -869,6 +956,7 @@
     size();
     redraw();
   });
+  autoToggle.addEventListener('click', () => void toggleAuto());
   canvas.addEventListener('mousemove', onHover);
   canvas.addEventListener('mouseleave', () => {
     tooltip.hidden = true;
@@ -889,6 +977,9 @@
         cpuRates: d ? d.cpuTotals.map((c) => [c.cpu, c.ratePerSecond]) : [],
         readOnly: state.readOnly,
         planMoves: state.plan ? state.plan.moves : null,
+        auto: state.auto
+          ? { enabled: state.auto.enabled, paused: state.auto.paused, rounds: state.auto.rounds.length }
+          : null,
         rowHeight: state.rh,
         colWidth: state.cw,
         drawMs: state.drawMs,
@@ -920,6 +1011,8 @@
       void tick();
       void loadInfo();
       setInterval(() => void loadInfo(), INFO_REFRESH_MS);
+      void loadAuto();
+      setInterval(() => void loadAuto(), AUTO_REFRESH_MS);
       void computePlan();
     });
 })();
