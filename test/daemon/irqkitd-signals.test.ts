@@ -9,6 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import type { AutoStatus } from '../../src/api/auto-schemas.ts';
 import type { PinsDoc } from '../../src/api/pin-schemas.ts';
 import type { IrqDetails, Plan } from '../../src/api/schemas.ts';
 import { defaultSimSpec, type SimSpec } from '../../src/sim/spec.ts';
@@ -264,6 +265,51 @@ describe('irqkitd signals (real daemon process)', { concurrency: 4 }, () => {
         'restoreOnExit came from the reloaded file',
       );
       assert.equal(affinity(m, '26'), '0');
+    }));
+
+  it('SIGHUP turns the autopilot on and off from --config; an --auto-* flag wins over the file; bad settings are refused', () =>
+    withMachine(SPEC, async (m) => {
+      const config = join(m.stateDir, 'irqkitd.json');
+      writeFileSync(config, JSON.stringify({ auto: { enabled: false, every: '2s' } }));
+      const d = await startDaemon(machineArgs(m, m.stateDir, ['--config', config, '--auto-max-moves', '3']));
+      const auto = async (): Promise<AutoStatus> =>
+        (await d.request({ path: '/api/v1/auto' })).json<AutoStatus>();
+      try {
+        assert.equal((await auto()).enabled, false);
+        writeFileSync(
+          config,
+          JSON.stringify({ auto: { enabled: true, every: '1s', maxMoves: 50, numa: 'ignore' } }),
+        );
+        d.child.kill('SIGHUP');
+        const line = await logged(d, "'configuration reloaded'", (e) => e.msg === 'configuration reloaded');
+        assert.deepEqual(line.auto, {
+          everySeconds: 1,
+          windowSeconds: 1,
+          maxMoves: 3,
+          cooldownSeconds: 2,
+          cpus: null,
+          numa: 'ignore',
+        });
+        const on = await auto();
+        assert.equal(on.enabled, true);
+        assert.equal(on.settings.maxMoves, 3, 'the command line wins over the file');
+        writeFileSync(config, JSON.stringify({ auto: { enabled: true, window: '1h' } }));
+        d.child.kill('SIGHUP');
+        const refused = await logged(
+          d,
+          "'reload failed'",
+          (e) => e.msg === 'reload failed; keeping the running configuration',
+        );
+        assert.match(String(refused.error), /auto window must fit in the --retention history/);
+        assert.equal((await auto()).settings.numa, 'ignore', 'the running settings stay');
+        writeFileSync(config, JSON.stringify({ auto: { enabled: true, speed: 'fast' } }));
+        d.child.kill('SIGHUP');
+        await logged(d, 'an unknown key refused', (e) =>
+          /"auto" has unknown key "speed"/.test(String(e.error)),
+        );
+      } finally {
+        assert.equal((await d.stop()).code, 0);
+      }
     }));
 
   it('SIGHUP re-reads the state file: pins added to it are applied; an unreadable one keeps the pins in memory', () =>
