@@ -179,3 +179,30 @@ describe('autopilot: a new IRQ is placed at once, nothing else moves', () => {
     }
   });
 });
+
+describe('autopilot: isolated and nohz_full CPUs get nothing unless named', () => {
+  const spec = { ...defaultSimSpec(8), isolated: [6], nohzFull: [7] };
+
+  it('rounds spread IRQs over CPUs 0-5 only', async () => {
+    const d = await steppedDaemon(spec, { auto: autoSettings({ maxMoves: 100 }) });
+    try {
+      const r = await stepToRound(d);
+      assert.equal(r.outcome, 'applied', r.reason);
+      for (const m of r.moves) assert.ok(m.to <= 5, `IRQ ${m.irq} went to CPU ${m.to}`);
+    } finally {
+      await d.close();
+    }
+  });
+
+  it('--auto-cpus naming CPU 7 lets it use CPU 7, and still not CPU 6', async () => {
+    const d = await steppedDaemon(spec, { auto: autoSettings({ maxMoves: 100, cpus: '0-5,7' }) });
+    try {
+      const r = await stepToRound(d);
+      const to = r.moves.map((m) => m.to);
+      assert.ok(to.includes(7), `moves went to ${to}`);
+      assert.ok(!to.includes(6));
+    } finally {
+      await d.close();
+    }
+  });
+});
