@@ -185,6 +185,28 @@ function scanCounts(s: string, pos: number, counts: number[], limit: number, glu
   return p;
 }
 
+const NUMBER_LIKE = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
+/**
+ * Why the token that stopped a row's counts is not a count, when it looks like a number: a
+ * negative, fractional or huge value is a damaged or hand-made file, not a description.
+ */
+function notACount(tail: string): string | null {
+  const tok = tail.split(/\s/, 1)[0] ?? '';
+  if (!NUMBER_LIKE.test(tok)) return null;
+  const shown = tok.length > 24 ? `${tok.slice(0, 24)}…` : tok;
+  const v = Number(tok);
+  const why =
+    v < 0 || tok.startsWith('-')
+      ? 'negative'
+      : !Number.isInteger(v) || /[.e]/i.test(tok)
+        ? 'not a whole number'
+        : !Number.isSafeInteger(v)
+          ? 'above 2^53, more than a count can hold exactly'
+          : 'signed';
+  return `"${shown}" is not a count (${why}; counts are whole numbers from 0 to 2^53 - 1)`;
+}
+
 /** The first `max` whitespace-separated tokens of `s` with their offsets. */
 function tokens(s: string, max: number): Token[] {
   const out: Token[] = [];
@@ -341,14 +363,35 @@ export function parseInterrupts(text: string, options?: ParseOptions): Snapshot 
   const occurrences = new Map<string, number>();
   let pending: Pending | null = null;
 
+  /** Numeric rows seen so far: a second row for the same IRQ is reported, not dropped silently. */
+  const firstLine = new Map<string, number>();
   const finish = (p: Pending): void => {
     const tail = p.tail.trim();
+    const bad = p.numeric && p.counts.length < n ? notACount(tail) : null;
     if (p.numeric && p.counts.length === 0) {
-      warn(p.line, `IRQ ${p.label} has no per-CPU counts; row skipped`, p.text);
+      // Under --strict the parse stops here, so the message must not promise a skipped row.
+      const what = bad ? `IRQ ${p.label}: ${bad}` : `IRQ ${p.label} has no per-CPU counts`;
+      warn(p.line, strict ? what : `${what}; row skipped`, p.text);
       return;
     }
-    if (p.numeric && p.counts.length < n) {
+    if (bad) {
+      warn(
+        p.line,
+        `IRQ ${p.label}: value ${p.counts.length + 1} of ${n}: ${bad}; the ${p.counts.length} before it are kept and the rest is read as its description`,
+        p.text,
+      );
+    } else if (p.numeric && p.counts.length < n) {
       warn(p.line, `IRQ ${p.label} has ${p.counts.length} counts but the header has ${n} CPUs`, p.text);
+    }
+    if (p.numeric) {
+      const first = firstLine.get(p.label);
+      if (first === undefined) firstLine.set(p.label, p.line);
+      else
+        warn(
+          p.line,
+          `IRQ ${p.label} appears again (first on line ${first}); only its first row is used`,
+          p.text,
+        );
     }
     if (p.counts.length === n && n > 0 && ALL_DIGITS.test(tail.split(/\s/, 1)[0] ?? '')) {
       warn(

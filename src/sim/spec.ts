@@ -473,7 +473,22 @@ export function loadSimSpec(arg: string): ResolvedSimSpec {
   const text = arg.trim();
   if (text.startsWith('{')) return resolveSimSpec(parseJson(text, 'inline JSON'));
   if (text === '' || isCompactSimSpec(text)) return resolveSimSpec(parseCompactSimSpec(text));
-  return resolveSimSpec(parseJson(readTextFile(arg), arg));
+  let fileText: string;
+  try {
+    fileText = readTextFile(arg);
+  } catch (e) {
+    // A word that is no path (no "/", no ".json") was more likely a compact spec with a typo:
+    // say what --simulate accepts rather than only that no such file exists.
+    if (e instanceof IrqkitError && e.code === 'IRQ_ERR_FILE_NOT_FOUND' && !/[/]|\.json$/i.test(arg)) {
+      throw new IrqkitError(
+        'IRQ_ERR_USAGE',
+        `--simulate ${JSON.stringify(arg)}: no such file, and not a compact spec; give nothing (the default machine), comma-separated tokens such as 16cpu,2node,isolated=2-3,seed=7,noise=0, inline JSON ({"cpus": 8, "devices": [...]}) or a JSON file`,
+        { source: arg },
+      );
+    }
+    throw e;
+  }
+  return resolveSimSpec(parseJson(fileText, arg));
 }
 
 function parseJson(text: string, source: string): unknown {

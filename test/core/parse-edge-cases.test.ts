@@ -417,3 +417,64 @@ describe('input that is not /proc/interrupts', () => {
     assert.deepEqual(s.rows, []);
   });
 });
+
+describe('rows that are damaged: the warning says what is wrong', () => {
+  const file = (row: string): string =>
+    [HEADER, '  0:         18          0   IO-APIC   2-edge      timer', row].join('\n');
+
+  for (const [value, why] of [
+    ['-5', 'negative'],
+    ['1.5', 'not a whole number'],
+    ['12345678901234567890', 'above 2^53'],
+    ['2e3', 'not a whole number'],
+  ] as const) {
+    it(`a first count of ${value}: "${why}", and the row is skipped (or, under strict, the parse fails without saying skipped)`, () => {
+      const s = parseInterrupts(file(` 24:   ${value}   7   PCI-MSI 1-edge   eth0`));
+      assert.equal(
+        s.rows.find((r) => r.label === '24'),
+        undefined,
+      );
+      const w = s.warnings.find((x) => x.line === 3);
+      assert.ok(w, JSON.stringify(s.warnings));
+      assert.match(
+        w.message,
+        new RegExp(
+          `^IRQ 24: "${value.replace(/[.^+]/g, '\\$&')}" is not a count \\(${why.replace(/\^/g, '\\^')}`,
+        ),
+      );
+      assert.match(w.message, /; row skipped$/);
+      throwsCode(
+        () => parseInterrupts(file(` 24:   ${value}   7   PCI-MSI 1-edge   eth0`), { strict: true }),
+        'IRQ_ERR_PARSE',
+      );
+      try {
+        parseInterrupts(file(` 24:   ${value}   7   PCI-MSI 1-edge   eth0`), { strict: true });
+      } catch (e) {
+        assert.doesNotMatch((e as Error).message, /skipped/);
+        assert.match((e as Error).message, /^line 3: IRQ 24: ".*" is not a count/);
+      }
+    });
+  }
+
+  it('a bad value after good ones names its position and what is kept', () => {
+    const s = parseInterrupts(file(' 24:   5   -7   PCI-MSI 1-edge   eth0'));
+    assert.deepEqual(findRow(s, '24')?.counts, [5]);
+    assert.match(
+      s.warnings.find((w) => w.line === 3)?.message ?? '',
+      /^IRQ 24: value 2 of 2: "-7" is not a count \(negative; .*\); the 1 before it are kept/,
+    );
+  });
+
+  it('a second row for the same IRQ is reported, and the first is the one used', () => {
+    const s = parseInterrupts(file(' 0:    99    99   IO-APIC   2-edge      timer'));
+    assert.equal(findRow(s, '0')?.total, 18);
+    assert.match(
+      s.warnings[0]?.message ?? '',
+      /^IRQ 0 appears again \(first on line 2\); only its first row is used$/,
+    );
+    throwsCode(
+      () => parseInterrupts(file(' 0:    99    99   IO-APIC   2-edge      timer'), { strict: true }),
+      'IRQ_ERR_PARSE',
+    );
+  });
+});

@@ -234,6 +234,15 @@ describe('irqkitd as a process: listening, refusing to start, stopping', { concu
     assert.match(oneLineError(r, 'missing spec'), /missing\.json/);
   });
 
+  it('exits 64 for a --simulate word that is neither a file nor a compact spec, naming the accepted forms', async () => {
+    const r = await runDaemonToExit(['--simulate', 'bogus', '--listen', '127.0.0.1:0']);
+    assert.equal(r.code, 64, r.stderr);
+    assert.match(
+      oneLineError(r, 'bogus spec'),
+      /--simulate "bogus": no such file, and not a compact spec; give nothing .*16cpu,2node.*inline JSON.*or a JSON file/,
+    );
+  });
+
   it('exits non-zero with a clear message when the port is in use, and leaves no simulated machine behind', async () => {
     const busy = await listenOn({ port: 0, host: '127.0.0.1' });
     const port = (busy.address() as { port: number }).port;
