@@ -1,5 +1,5 @@
 /**
- * Balance metrics, defined once here and documented in the README ("Balance metrics").
+ * Balance metrics, defined once here and documented in docs/design.md ("Balance metrics").
  * All of them are computed from per-CPU loads, in the unit of the input (interrupts per window).
  */
 

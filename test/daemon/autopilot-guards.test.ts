@@ -8,9 +8,9 @@ import { describe, it } from 'node:test';
 import type { AutoRound, AutoStatus } from '../../src/api/auto-schemas.ts';
 import type { Health, IrqList } from '../../src/api/schemas.ts';
 import { defaultSimSpec } from '../../src/sim/spec.ts';
+import { autoSettings, stepToRound } from '../helpers/autopilot.ts';
 import { after, before } from '../helpers/node-test-hooks.ts';
 import { type SteppedDaemon, steppedDaemon } from '../helpers/sim-daemon.ts';
-import { autoSettings, stepToRound } from './autopilot-rounds.test.ts';
 
 async function affinities(d: SteppedDaemon): Promise<Map<string, IrqList['irqs'][number]>> {
   const r = await d.request({ path: '/api/v1/irqs' });

@@ -7,27 +7,10 @@ import { describe, it } from 'node:test';
 import type { AutoRound, AutoStatus } from '../../src/api/auto-schemas.ts';
 import type { PinsDoc } from '../../src/api/pin-schemas.ts';
 import type { IrqList } from '../../src/api/schemas.ts';
-import { type AutoSettingsInput, resolveAutoSettings } from '../../src/daemon/auto-settings.ts';
 import { defaultSimSpec } from '../../src/sim/spec.ts';
+import { autoSettings, stepToRound } from '../helpers/autopilot.ts';
 import { after, before } from '../helpers/node-test-hooks.ts';
 import { type SteppedDaemon, steppedDaemon } from '../helpers/sim-daemon.ts';
-
-export function autoSettings(input: AutoSettingsInput = {}) {
-  return resolveAutoSettings([{ enabled: true, every: '5s', ...input }], {
-    intervalMs: 1000,
-    retentionMs: 60_000,
-  });
-}
-
-/** Steps the machine a second at a time until a periodic round falls due; resolves with it. */
-export async function stepToRound(d: SteppedDaemon): Promise<AutoRound> {
-  const auto = d.daemon.autopilot;
-  const next = auto.nextRound('round');
-  const started = auto.roundsStarted;
-  for (let i = 0; i < 600 && auto.roundsStarted === started; i++) d.run(1);
-  assert.notEqual(auto.roundsStarted, started, 'a round fell due');
-  return next;
-}
 
 async function irqs(d: SteppedDaemon): Promise<IrqList['irqs']> {
   const r = await d.request({ path: '/api/v1/irqs' });
