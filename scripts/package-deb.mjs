@@ -54,7 +54,7 @@ put('usr/lib/irqkit/irqkit.cjs', withoutShebang('dist/irqkit.cjs'));
 put('usr/lib/irqkit/irqkitd.cjs', withoutShebang('dist/irqkitd.cjs'));
 put('usr/bin/irqkit', '#!/bin/sh\nexec /usr/lib/irqkit/node /usr/lib/irqkit/irqkit.cjs "$@"\n', 0o755);
 // V8 flags for the daemon (packaging/irqkitd-node-flags): without them a request burst grows the
-// young generation to 32 MB and the old one to twice its live size, and RSS follows (docs/benchmarks.md, "The daemon on a big machine").
+// young generation to 32 MB and the old one to twice its live size, and RSS follows (docs/benchmarks.md, section 6).
 // They can only be given on node's command line, so every launcher goes through this wrapper.
 const daemonFlags = readFileSync('packaging/irqkitd-node-flags', 'utf8').trim();
 put(

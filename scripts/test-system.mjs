@@ -13,7 +13,7 @@ const notice = `test:system changes this host, and puts back what it changed:
     /etc/init.d, then stops and purges it (deb-install)
   - installs qemu-system-x86, busybox-static, cpio and kmod with apt-get if missing, downloads
     Debian's kernel into $TESTBED_CACHE (default /tmp/irq-testbed, ~600 MB) and boots it in QEMU
-    (testbed-balance)
+    (testbed-balance; testbed-autopilot boots it twice more, 4 and 8 vCPUs, ~2 min each)
 `;
 process.stderr.write(`${notice}\n`);
 const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], {

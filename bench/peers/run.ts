@@ -1,8 +1,10 @@
 /**
- * `npm run bench:peers [-- --quick] [-- --only testbed|planner|parsing|footprint[,…]]`: irqkit
- * against what people use today, on the same machine, the same input and in the same run:
+ * `npm run bench:peers [-- --quick] [-- --only testbed|autopilot|planner|parsing|footprint[,…]]`:
+ * irqkit against what people use today, on the same machine, the same input and in the same run:
  *  - testbed    balance quality on a real 8-vCPU kernel (QEMU): irqkit, irqbalance --oneshot,
  *               round-robin (needs root; skipped with a message otherwise)
+ *  - autopilot  irqkitd --auto vs irqbalance's daemon mode vs nothing, on traffic that moves
+ *               halfway through, on 8 and 4 vCPUs (8 only with --quick; needs root)
  *  - planner    irqkit vs round-robin / LPT / KK and the exact optimum
  *  - parsing    irqkitd's sampling and /metrics vs prometheus-node-exporter on the 1,152-CPU file
  *  - footprint  irqkitd's RSS and CPU% on a simulated 1,152-CPU, ~2,000-IRQ machine
@@ -12,13 +14,14 @@
 import { existsSync } from 'node:fs';
 import { arch, cpus, platform, release, totalmem } from 'node:os';
 import { mb } from '../report.ts';
+import { runAutopilotBench } from './autopilot.ts';
 import { runFootprintBench } from './footprint.ts';
 import { type ParsingSummary, runParsingBench } from './parsing.ts';
 import { runPlannerPeers } from './planner.ts';
 import { IRQKITD } from './proc.ts';
 import { runTestbedBench, type TestbedSummary } from './testbed.ts';
 
-const PARTS = ['testbed', 'planner', 'parsing', 'footprint'] as const;
+const PARTS = ['testbed', 'autopilot', 'planner', 'parsing', 'footprint'] as const;
 type Part = (typeof PARTS)[number];
 const USAGE = `usage: npm run bench:peers [-- --quick] [-- --only ${PARTS.join('|')}[,…]]`;
 
@@ -59,7 +62,11 @@ async function main(): Promise<void> {
     `irqkit bench:peers${opts.quick ? ' (quick)' : ''} (${[...opts.parts].join(', ')}) — Node ${process.version}, ` +
       `${platform()} ${release()} ${arch()}, ${cpus().length} × ${cpu.trim()}, ${mb(totalmem())} RAM, ${new Date().toISOString()}`,
   );
-  const needsBundles = opts.parts.has('testbed') || opts.parts.has('parsing') || opts.parts.has('footprint');
+  const needsBundles =
+    opts.parts.has('testbed') ||
+    opts.parts.has('autopilot') ||
+    opts.parts.has('parsing') ||
+    opts.parts.has('footprint');
   if (needsBundles && !existsSync(IRQKITD)) {
     console.error('bench:peers: no dist/irqkitd.cjs: run `npm run build` first (npm run bench:peers does)');
     process.exit(1);
@@ -67,6 +74,7 @@ async function main(): Promise<void> {
   let testbed: TestbedSummary | null = null;
   let parsing: ParsingSummary | null = null;
   if (opts.parts.has('testbed')) testbed = await runTestbedBench(opts.quick, out);
+  if (opts.parts.has('autopilot')) await runAutopilotBench(opts.quick, out);
   if (opts.parts.has('planner')) runPlannerPeers(opts.quick, out);
   if (opts.parts.has('parsing')) parsing = await runParsingBench(opts.quick, out);
   if (opts.parts.has('footprint')) await runFootprintBench(opts.quick, out, testbed, parsing);

@@ -124,7 +124,7 @@ function dominant(w: Window, irq: string): number | null {
 }
 
 /** Copies the host's irqbalance and the libraries the guest lacks into DIR/irqbalance/. */
-function stageIrqbalance(dir: string): string | null {
+export function stageIrqbalance(dir: string): string | null {
   if (!existsSync(IRQBALANCE)) return `${IRQBALANCE} not installed (apt-get install -y irqbalance)`;
   const dest = join(dir, 'irqbalance');
   mkdirSync(join(dest, 'lib'), { recursive: true });
