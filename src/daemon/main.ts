@@ -310,19 +310,9 @@ export async function runDaemon(argv: readonly string[], io: DaemonIo): Promise<
     cleanup = undefined; // the daemon owns it now
     io.onReload?.(async () => {
       let next: DaemonConfig;
-      try {
-        next = readConfig();
-      } catch (e) {
-        log({
-          level: 'error',
-          msg: 'reload failed; keeping the running configuration',
-          config: configPath,
-          error: toIrqkitError(e).message,
-        });
-        return;
-      }
       let nextAuto: AutoSettings;
       try {
+        next = readConfig();
         nextAuto = autoOf(next);
         if (nextAuto.enabled && values['read-only'] === true) {
           throw new IrqkitError('IRQ_ERR_USAGE', '"auto" writes affinities; it cannot run with --read-only');
