@@ -160,6 +160,8 @@
     plan: null,
     planning: false,
     replan: false,
+    /** Plans received so far. */
+    plans: 0,
     /** An apply or an undo is under way. */
     applying: false,
     /** The plan the open confirmation dialog shows: what Apply there sends. */
@@ -593,7 +595,7 @@
   function legendTicks() {
     const max = state.maxCell;
     if (!(max > 0)) return [0];
-    if (scaleSelect.value !== 'log') return [0, max / 4, max / 2, (3 * max) / 4, max];
+    if (scaleSelect.value !== 'log') return [0, 0.25, 0.5, 0.75, 1].map((f) => f * max);
     /** @type {number[]} */
     const ticks = [0];
     for (let p = 10; p < max * 0.8; p *= 10) ticks.push(p);
@@ -1010,6 +1012,8 @@
     if (!item || !clickable(item) || item.kind === 'irq') return;
     if (item.kind === 'group' && item.unfolded) state.unfolded.delete(item.key);
     else state.unfolded.add(item.key);
+    // The row under the pointer is another one now; the next move shows its tooltip.
+    tooltip.hidden = true;
     layout();
     draw();
   }
@@ -1143,6 +1147,7 @@
       if (r.status === 200) {
         const p = /** @type {Plan} */ (r.body);
         state.plan = p;
+        state.plans++;
         // No cheaper endpoint tells the CPUs' nodes and isolation, and they rarely change: the
         // axis keeps the last plan's view of them.
         state.topo = topologyOf(p.topology);
@@ -1191,10 +1196,13 @@
     body.replaceChildren();
     const list = movesOf(p);
     for (const { m, a } of list.slice(0, MAX_MOVES_IN_DIALOG)) {
+      // A wide mask is worth seeing before it is narrowed to one CPU: Undo has to put it back.
+      const mask = state.info.get(m.irq)?.affinity;
+      const from = a?.current === null || a?.current === undefined ? '?' : `CPU ${a.current}`;
       appendRow(body, [
         m.irq,
         a?.name ?? '',
-        a?.current === null || a?.current === undefined ? '?' : `CPU ${a.current}`,
+        mask !== undefined && mask !== String(a?.current) ? `${from} of ${mask}` : from,
         `CPU ${m.cpu}`,
         fmtRate((a?.load ?? 0) / s),
       ]).dataset.irq = m.irq;
@@ -1375,7 +1383,7 @@
         }
       }
       state.undo = retry.size > 0 ? moves.filter((m) => retry.has(m.irq)) : null;
-      result.className = problems.length === 0 ? 'ok' : 'failed';
+      result.className = problems.length === 0 ? 'ok' : done.length > 0 ? 'warn' : 'failed';
       result.textContent = [
         `Undone: ${plural(done.length, 'IRQ')} back as before the apply.`,
         ...problems,
@@ -1582,6 +1590,8 @@
         cpuRates: d ? d.cpuTotals.map((c) => [c.cpu, c.ratePerSecond]) : [],
         readOnly: state.readOnly,
         planMoves: state.plan ? state.plan.moves : null,
+        plans: state.plans,
+        planning: state.planning,
         confirming: dialog.open,
         undo: state.undo ? state.undo.map((m) => m.irq) : null,
         auto: state.auto
@@ -1611,13 +1621,34 @@
       if (!at) return null;
       const rect = canvas.getBoundingClientRect();
       const dpr = window.devicePixelRatio || 1;
-      const [r, g, b] = ctx.getImageData(
+      // Copied to a 1-pixel canvas made for reading, so the map's own stays on the GPU.
+      const probe = document.createElement('canvas');
+      probe.width = 1;
+      probe.height = 1;
+      const pctx = /** @type {CanvasRenderingContext2D} */ (
+        probe.getContext('2d', { willReadFrequently: true })
+      );
+      pctx.drawImage(
+        canvas,
         Math.floor((at.x - rect.left) * dpr),
         Math.floor((at.y - rect.top) * dpr),
         1,
         1,
-      ).data;
+        0,
+        0,
+        1,
+        1,
+      );
+      const [r, g, b] = pctx.getImageData(0, 0, 1, 1).data;
       return `rgb(${r},${g},${b})`;
+    },
+    /** Scrolls a CPU's column into view; the centre of its mark under the CPU numbers. */
+    axisCenter(/** @type {number} */ cpu) {
+      const col = state.dist ? state.dist.cpus.indexOf(cpu) : -1;
+      if (col < 0) return null;
+      const at = reveal(0, 0, col);
+      const rect = canvas.getBoundingClientRect();
+      return { x: at.x, y: rect.top + BARS_H + AXIS_H + MARK_H / 2 };
     },
     /** Scrolls a device's band ('group') or its folded row ('fold') into view; its centre. */
     rowCenter(/** @type {'group' | 'fold'} */ kind, /** @type {string} */ key) {
