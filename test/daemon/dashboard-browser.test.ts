@@ -811,6 +811,7 @@ describe('dashboard in Chromium: 256 CPUs × 2,049 IRQs', { skip }, () => {
     await until(page, 'eth3 only', (x) => x.rows === 256);
     await page.selectOption('#density', '13');
     await until(page, '13 px rows', (x) => x.rowHeight === 13);
+    await page.evaluate('document.getElementById("hm-scroll").scrollTop = 0');
     await page.screenshot({ path: artifactPath('dashboard-256cpu-eth3-rows.png') });
     await page.fill('#filter', '');
     await page.selectOption('#density', 'auto');
