@@ -129,6 +129,17 @@ describe('the dashboard page', () => {
     assert.ok(page.html.includes("x.replace(/a/, '$&$1')"));
   });
 
+  it("asks before it writes with its own <dialog>, never the browser's confirm, alert or prompt", () => {
+    const src = sources();
+    // A browser's own prompt cannot be styled, lists nothing and blocks the page (and its tests).
+    assert.doesNotMatch(src.js, /(?<![\w$.])(?:window\.)?(?:confirm|alert|prompt)\s*\(/);
+    assert.match(
+      src.html,
+      /<dialog id="apply-dialog"[^>]*>[\s\S]*id="apply-cancel"[\s\S]*id="apply-confirm"[\s\S]*<\/dialog>/,
+    );
+    assert.match(src.html, /<button type="button" id="undo-btn" hidden>/);
+  });
+
   it('has a script that type-checks against the DOM (src/daemon/dashboard/tsconfig.json)', () => {
     const tsc = join(repoRoot(), 'node_modules', '.bin', 'tsc');
     assert.ok(existsSync(tsc), `${tsc} is missing: npm ci`);
