@@ -1424,6 +1424,8 @@
     // Resuming cannot beat irqbalance, so the button is offered only when it can do something.
     autoToggle.hidden = !s.enabled || state.readOnly || s.pausedBy === 'irqbalance';
     autoToggle.textContent = s.paused ? 'Resume' : 'Pause';
+    // An autopilot that never ran has no decisions to show: no empty table either.
+    el('auto-rounds').hidden = s.rounds.length === 0;
     const body = /** @type {HTMLTableSectionElement} */ (el('auto-rounds').querySelector('tbody'));
     body.replaceChildren();
     for (const r of s.rounds.slice(-AUTO_ROUNDS_SHOWN).reverse()) {
