@@ -4,11 +4,9 @@ import type { Plan } from '../../api/schemas.ts';
 import { formatCpuList } from '../../core/cpuset.ts';
 import { bar } from './bars.ts';
 import type { Style } from './color.ts';
-import { formatInt, formatPercent, formatRatio } from './format.ts';
+import { count, formatInt, formatPercent, formatRatio } from './format.ts';
 import { renderTable } from './table.ts';
 import { describeWindow } from './window.ts';
-
-const irqCount = (n: number): string => `${n} IRQ${n === 1 ? '' : 's'}`;
 
 function nothingWorthMoving(p: Plan): string {
   return p.noise.exact || p.noise.confidence === 0
@@ -30,7 +28,7 @@ export function renderPlan(p: Plan, style: Style, o: { all: boolean; columns: nu
   ];
   const moved = p.assignments.filter((a) => a.moved);
   const listed = o.all ? p.assignments : moved;
-  out.push(style.bold(`Moves: ${moved.length} of ${p.assignments.length} IRQs`));
+  out.push(style.bold(`Moves: ${moved.length} of ${count(p.assignments.length, 'IRQ')}`));
   if (p.nothingWorthMoving) out.push(style.green(nothingWorthMoving(p)));
   if (listed.length > 0) {
     const table = renderTable(
@@ -130,10 +128,12 @@ export function renderPlan(p: Plan, style: Style, o: { all: boolean; columns: nu
     `margin       ${describeMargin(p.noise)}`,
   );
   if (fixed > 0)
-    out.push(`fixed        ${irqCount(fixed)} stay where they are (kernel-managed, banned or not movable)`);
+    out.push(
+      `fixed        ${count(fixed, 'IRQ')} ${fixed === 1 ? 'stays where it is' : 'stay where they are'} (kernel-managed, banned or not movable)`,
+    );
   if (p.idle.length > 0)
     out.push(
-      `idle         ${irqCount(p.idle.length)} had no interrupts, left where they are: ${p.idle.join(' ')}`,
+      `idle         ${count(p.idle.length, 'IRQ')} had no interrupts, left where ${p.idle.length === 1 ? 'it is' : 'they are'}: ${p.idle.join(' ')}`,
     );
   for (const n of p.notes) out.push(style.yellow(`note: ${n}`));
   return `${out.join('\n')}\n`;
