@@ -193,7 +193,11 @@ export function sortKeyOrUsage(vocabulary: SortWords, text: string): IrqSortKey 
   if (vocabulary.cpuColumns && t === 'cpu') {
     throw new IrqkitError('IRQ_ERR_USAGE', `--sort cpu:N names a CPU's column, e.g. cpu:3, not '${text}'`);
   }
-  const near = suggest(t, vocabulary.listed);
+  // Old spellings count as near misses too: 'totl' was meant as total, which still works.
+  const near = suggest(t, [
+    ...vocabulary.listed,
+    ...Object.keys(vocabulary.words).filter((w) => w.length > 2),
+  ]);
   throw new IrqkitError(
     'IRQ_ERR_USAGE',
     `--sort takes ${list}, not '${text}'${near ? ` (did you mean ${near}?)` : ''}`,
