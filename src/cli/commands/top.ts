@@ -8,7 +8,7 @@
 import type { Distribution } from '../../api/schemas.ts';
 import { type CommandSpec, type OptionValues, stringOption } from '../../args/command-args.ts';
 import { parsePositiveInt } from '../../args/values.ts';
-import { normalizeCpus, parseCpuList } from '../../core/cpuset.ts';
+import { formatCpuList, normalizeCpus, parseCpuList } from '../../core/cpuset.ts';
 import { parseDuration } from '../../core/duration.ts';
 import { IrqkitError, toIrqkitError } from '../../core/errors.ts';
 import { DEFAULT_PROC_ROOT } from '../../io/procfs.ts';
@@ -200,7 +200,7 @@ export function sampleFrom(
 }
 
 function describe(cpus: readonly number[]): string {
-  return cpus.length === 0 ? 'none' : `CPU${cpus.length === 1 ? '' : 's'} ${cpus.join(',')}`;
+  return cpus.length === 0 ? 'none' : `CPU${cpus.length === 1 ? '' : 's'} ${formatCpuList(cpus)}`;
 }
 
 /** Local wall-clock time, as a person watching the screen reads it. */

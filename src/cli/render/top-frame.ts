@@ -371,7 +371,7 @@ function irqTable(state: TopState, s: TopSample, rows: readonly TopIrq[], cols: 
     });
     const label = r.irq.padStart(irqWidth);
     lines.push(
-      `${isNamed ? style.dim(label) : label}  ${name}  ${(rates[n] ?? '').padStart(rateWidth)}${cells.join('')}`,
+      `${isNamed ? style.dim(label) : label}  ${name}  ${(rates[n] ?? '').padStart(rateWidth)}${cells.join('')}`.trimEnd(),
     );
   });
   return { lines, hiddenCpus: s.cpus.length - shown.length };
