@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { IrqkitError } from '../core/errors.ts';
+import { HELP_WIDTH, hangingWrap } from './help-text.ts';
 
 export interface OptionSpec {
   type: 'string' | 'boolean';
@@ -12,6 +13,11 @@ export interface OptionSpec {
   multiple?: boolean;
   /** Placeholder shown in help, e.g. LIST. */
   arg?: string;
+  /**
+   * A string option that may also be given bare (`--procfs` alone, shown `--procfs [DIR]`): it
+   * then takes this value. The next argument is its value unless it starts with '-'.
+   */
+  bareValue?: string;
   description: string;
 }
 
@@ -48,10 +54,10 @@ export function parseCommandArgs(
   }
   let parsed: { values: OptionValues; positionals: string[] };
   try {
-    parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: true });
+    parsed = parseArgs({ args: withBareValues(spec, argv), options, strict: true, allowPositionals: true });
   } catch (e) {
     // The caller prefixes the program and command name; the message itself stays bare.
-    throw new IrqkitError('IRQ_ERR_USAGE', cleanParseError(e, Object.keys(options)));
+    throw new IrqkitError('IRQ_ERR_USAGE', cleanParseError(e, spec));
   }
   if (!parsed.values.help && parsed.positionals.length > spec.maxPositionals) {
     const extra = parsed.positionals.slice(spec.maxPositionals).join(' ');
@@ -60,13 +66,42 @@ export function parseCommandArgs(
   return parsed;
 }
 
-function cleanParseError(e: unknown, known: string[]): string {
+/** `--procfs` given bare becomes `--procfs=<its bareValue>`, which parseArgs understands. */
+function withBareValues(spec: CommandSpec, argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i] as string;
+    if (token === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    const name = token.startsWith('--') ? token.slice(2) : undefined;
+    const bare = name === undefined ? undefined : spec.options[name]?.bareValue;
+    const next = argv[i + 1];
+    if (bare !== undefined && (next === undefined || (next.startsWith('-') && next !== '-'))) {
+      out.push(`${token}=${bare}`);
+    } else {
+      out.push(token);
+    }
+  }
+  return out;
+}
+
+function cleanParseError(e: unknown, spec: CommandSpec): string {
   const message = e instanceof Error ? e.message : String(e);
+  const all = { ...COMMON_OPTIONS, ...spec.options };
   const unknown = /Unknown option '(--?[^']+)'/.exec(message);
   if (unknown?.[1]) {
     const flag = unknown[1];
-    const near = suggest(flag.replace(/^-+/, ''), known);
+    const near = suggest(flag.replace(/^-+/, ''), Object.keys(all));
     return `unknown option '${flag}'${near ? ` (did you mean --${near}?)` : ''}`;
+  }
+  const missing = /Option '(?:-\w, )?--([^' <]+)[^']*' argument missing/.exec(message);
+  if (missing?.[1]) {
+    // The flag ended the line (`set 24 --cpu`): say what it takes and how the command is used.
+    const name = missing[1];
+    const arg = all[name]?.arg ?? 'VALUE';
+    return `--${name} needs a value: --${name} ${arg} (usage: ${spec.usage})`;
   }
   const ambiguous = /Option '(--?[^' ]+)[^']*' argument is ambiguous/.exec(message);
   if (ambiguous?.[1]) {
@@ -111,13 +146,23 @@ function editDistance(a: string, b: string): number {
   return prev[b.length] as number;
 }
 
-export function commandHelp(spec: CommandSpec): string {
-  const rows = Object.entries({ ...spec.options, ...COMMON_OPTIONS }).map(([name, o]) => {
-    const flag = `${o.short ? `-${o.short}, ` : '    '}--${name}${o.arg ? ` ${o.arg}` : ''}`;
-    return [flag, o.description + (o.multiple ? ' (repeatable)' : '')] as const;
+/** `--cpus LIST`, `--procfs [DIR]`, `-h, --help`, as help shows a flag. */
+export function flagText(name: string, o: OptionSpec, short = true): string {
+  const arg = o.arg === undefined ? '' : o.bareValue !== undefined ? ` [${o.arg}]` : ` ${o.arg}`;
+  return `${short ? (o.short ? `-${o.short}, ` : '    ') : ''}--${name}${arg}`;
+}
+
+/** Rows of flags and their descriptions, the descriptions wrapped under their own column. */
+export function optionRows(options: Readonly<Record<string, OptionSpec>>, short = true): string[] {
+  const rows = Object.entries(options).map(([name, o]) => {
+    return [flagText(name, o, short), o.description + (o.multiple ? ' (repeatable)' : '')] as const;
   });
   const width = Math.max(...rows.map(([f]) => f.length));
-  const lines = rows.map(([f, d]) => `  ${f.padEnd(width)}  ${d}`);
+  return rows.flatMap(([f, d]) => hangingWrap(`  ${f.padEnd(width)}  `, d, HELP_WIDTH));
+}
+
+export function commandHelp(spec: CommandSpec): string {
+  const lines = optionRows({ ...spec.options, ...COMMON_OPTIONS });
   const examples =
     spec.examples && spec.examples.length > 0
       ? `\nExamples:\n${spec.examples.map((e) => `  ${e}`).join('\n')}\n`

@@ -4,6 +4,9 @@
  * daemon would not: kernel-managed IRQs stay where they are, isolated and nohz_full CPUs are
  * left out unless named in --cpus, and the NUMA policy limits where a device's IRQs may go.
  */
+
+import { formatCpuList } from '../core/cpuset.ts';
+import { IrqkitError } from '../core/errors.ts';
 import {
   classifyIrqs,
   classNotes,
@@ -14,6 +17,7 @@ import {
 } from '../core/irq-classes.ts';
 import type { Snapshot } from '../core/snapshot.ts';
 import { type ManagedFindings, readLiveFacts } from '../io/irq-facts.ts';
+import type { CpuTopology } from '../io/system.ts';
 
 export interface LiveRules {
   /** The CPUs the plan places IRQs on. */
@@ -55,6 +59,7 @@ export function liveRules(o: LiveRulesOptions): LiveRules {
     columns,
     probe: o.probe,
   });
+  if (o.requested) checkRequested(o.requested, live.topology, columns);
   const cpus = plannedCpus({
     ...live.topology,
     columns,
@@ -99,4 +104,24 @@ export function liveRules(o: LiveRulesOptions): LiveRules {
     sysfs: live.sysfs,
     notes: classNotes(classes),
   };
+}
+
+/**
+ * --cpus names only online CPUs. One that is not says which it is: offline (the kernel knows it),
+ * or not there at all, with the CPUs that can be named.
+ */
+function checkRequested(
+  requested: readonly number[],
+  topology: CpuTopology,
+  columns: readonly number[],
+): void {
+  const online = new Set(topology.online);
+  const bad = requested.find((c) => !online.has(c));
+  if (bad === undefined) return;
+  const onlineText = formatCpuList(topology.online) || 'none';
+  const exists = topology.possible !== undefined ? topology.possible.includes(bad) : columns.includes(bad);
+  const message = exists
+    ? `--cpus: CPU ${bad} is offline; the online CPUs are ${onlineText}`
+    : `--cpus: CPU ${bad} does not exist; the online CPUs are ${onlineText}`;
+  throw new IrqkitError('IRQ_ERR_UNKNOWN_CPU', message, { cpu: bad, online: topology.online });
 }

@@ -14,23 +14,29 @@ export type DaemonEndpoint =
   | { kind: 'unix'; path: string; url: string };
 
 /** `http://host:port`, `unix:/run/irqkitd.sock` or a bare socket path. */
-export function parseDaemonUrl(text: string): DaemonEndpoint {
+export function parseDaemonUrl(text: string, where = '--url'): DaemonEndpoint {
   const t = text.trim();
   if (t.startsWith('unix:')) return { kind: 'unix', path: t.slice(5), url: t };
   if (t.startsWith('/')) return { kind: 'unix', path: t, url: `unix:${t}` };
-  let u: URL;
+  // HOST:PORT or a bare host without the scheme: the likeliest slip, so name the fix.
+  const schemeless = !t.includes('://') && /^(?:\[[0-9a-f:.]+\]|[\w.-]+)(?::\d+)?$/i.test(t);
+  let u: URL | undefined;
   try {
-    u = new URL(t);
+    u = schemeless ? undefined : new URL(t);
   } catch {
+    // reported below
+  }
+  if (u === undefined) {
     throw new IrqkitError(
       'IRQ_ERR_USAGE',
-      `--url takes http://HOST:PORT or unix:/path/to/socket, not '${text}'`,
+      `${where} takes http://HOST:PORT or unix:/path/to/socket, not '${text}'` +
+        (schemeless ? ` (did you mean http://${t}?)` : ''),
     );
   }
   if (u.protocol !== 'http:') {
     throw new IrqkitError(
       'IRQ_ERR_USAGE',
-      `--url: irqkitd speaks plain HTTP on loopback; '${u.protocol}' is not supported`,
+      `${where}: irqkitd speaks plain HTTP on loopback; '${u.protocol}' is not supported`,
     );
   }
   const host = u.hostname.replace(/^\[|\]$/g, '');

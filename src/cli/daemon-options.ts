@@ -19,10 +19,12 @@ export const DAEMON_OPTIONS: Readonly<Record<string, OptionSpec>> = {
 };
 
 export function clientFrom(io: CliIo, values: OptionValues): DaemonClient {
-  const url = stringOption(values, 'url') ?? io.env.IRQKIT_URL ?? DEFAULT_URL;
+  const flag = stringOption(values, 'url');
+  const env = io.env.IRQKIT_URL;
+  const url = flag ?? env ?? DEFAULT_URL;
   const timeout = stringOption(values, 'timeout');
   return new DaemonClient({
-    endpoint: parseDaemonUrl(url),
+    endpoint: parseDaemonUrl(url, flag === undefined && env !== undefined ? '$IRQKIT_URL' : '--url'),
     timeoutMs: timeout === undefined ? 10_000 : parseDuration(timeout, '--timeout', 's'),
   });
 }

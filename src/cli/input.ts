@@ -6,6 +6,7 @@ import { subIntervalCounts } from '../core/sampled-variance.ts';
 import type { Snapshot } from '../core/snapshot.ts';
 import { createProcFs } from '../io/procfs.ts';
 import type { CliIo } from './io.ts';
+import { count } from './render/format.ts';
 
 export interface LoadedSnapshot {
   snapshot: Snapshot;
@@ -66,8 +67,10 @@ export async function sampleSnapshot(
   const source = `${fs.root}/interrupts`;
   const samples = options.samples ?? 1;
   const read = (): Snapshot => {
+    // A read error names its path already; only the parser's need the source in front.
+    const text = fs.readInterrupts();
     try {
-      return parseInterrupts(fs.readInterrupts(), { strict: options.strict });
+      return parseInterrupts(text, { strict: options.strict });
     } catch (e) {
       if (e instanceof IrqkitError)
         throw new IrqkitError(e.code, `${source}: ${e.message}`, { ...e.details, source });
@@ -94,6 +97,7 @@ export function reportWarnings(io: CliIo, loaded: LoadedSnapshot): void {
   const shown = warnings.slice(0, 20);
   for (const w of shown) io.stderr(`warning: ${loaded.source}:${w.line}: ${w.message}\n`);
   if (warnings.length > shown.length) {
-    io.stderr(`warning: ${warnings.length - shown.length} more lines were skipped\n`);
+    const more = warnings.length - shown.length;
+    io.stderr(`warning: ${count(more, 'more line')} ${more === 1 ? 'was' : 'were'} skipped\n`);
   }
 }

@@ -30,15 +30,59 @@ interface BalanceJson {
 }
 
 describe('irqkit balance on the original task', () => {
-  it('prints the IRQ table, per-CPU bars and a proven-optimal verdict', () => {
+  it('prints the moves, per-CPU load before and after, the metrics and a proven-optimal verdict', () => {
     const r = runCli(['balance', SEED]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /^\s*IRQ\s+NAME\s+LOAD\s+CURRENT\s+TARGET/m);
-    assert.match(r.stdout, /^\s*132\s+eth0-TxRx-0\s+2,684,504,094\s+CPU1\s+CPU[01]/m);
-    assert.match(r.stdout, /CPU0 █+.*27,477,484,06[34]/);
-    assert.match(r.stdout, /makespan\)\s+27,477,484,064\s+proven optimal/);
-    assert.match(r.stdout, /max - min\s+1$/m);
     assert.equal(r.stderr, '');
+    const j = JSON.parse(runCli(['balance', SEED, '--json']).stdout) as BalanceJson;
+    const moves = j.assignments.filter((a) => a.moved);
+    assert.match(r.stdout, new RegExp(`^Moves: ${moves.length} of 65 IRQs$`, 'm'));
+    assert.match(r.stdout, /^\s*IRQ\s+NAME\s+LOAD\s+CURRENT\s+TARGET\s+GAIN$/m);
+    // The moves only: an IRQ that stays is left out, and counted.
+    assert.equal(r.stdout.split('\n').filter((l) => /\smove$/.test(l)).length, moves.length);
+    assert.match(
+      r.stdout,
+      new RegExp(`^${65 - moves.length} IRQs stay where they are; --all lists every IRQ$`, 'm'),
+    );
+    // BEFORE as the file's columns say, AFTER as planned.
+    assert.match(r.stdout, /^CPU\s+BEFORE\s+AFTER\s+IRQS$/m);
+    assert.match(r.stdout, /^CPU0\s+32,490,154,478\s+█+\s+27,477,484,06[34]\s+[█▏▎▍▌▋▊▉]+\s+\d+$/m);
+    assert.match(r.stdout, /^busiest CPU load \(makespan\)\s+32,490,154,478\s+27,477,484,064$/m);
+    assert.match(r.stdout, /^max - min\s+10,025,340,829\s+1$/m);
+    assert.match(r.stdout, /^ {2}plan\s+proven optimal$/m);
+  });
+
+  it('ends with the irqkit set line that applies exactly the moves', () => {
+    const r = runCli(['balance', SEED]);
+    const j = JSON.parse(runCli(['balance', SEED, '--json']).stdout) as BalanceJson;
+    const tail = r.stdout.slice(r.stdout.indexOf('\nApply on the machine these counts come from'));
+    assert.match(
+      tail,
+      /^\nApply on the machine these counts come from \(one batch through irqkitd; --persist keeps it\):\n/,
+    );
+    // The command may be wrapped with backslashes, as a shell reads it.
+    const command = tail
+      .split('\n')
+      .slice(2)
+      .join('\n')
+      .replace(/ \\\n\s*/g, ' ')
+      .trim();
+    const words = command.split(' ');
+    assert.deepEqual(words.slice(0, 2), ['irqkit', 'set']);
+    // The search is time-limited, so two runs may differ: compare with the run's own moves.
+    const own = words.slice(2).map((w) => w.split('=').map(Number));
+    assert.equal(own.length, j.metrics.moves);
+    for (const [irq, cpu] of own) assert.ok(irq !== undefined && cpu !== undefined && cpu >= 0 && cpu <= 1);
+    for (const line of tail.split('\n')) assert.ok(line.length <= 100, line);
+  });
+
+  it('--all lists every IRQ and every CPU', () => {
+    const r = runCli(['balance', SEED, '--all']);
+    assert.equal(r.code, 0, r.stderr);
+    const rows = r.stdout.split('\n').filter((l) => /^\s*\d+\s+\S+\s+[\d,]+\s+CPU\d+\s+CPU\d+/.test(l));
+    assert.equal(rows.length, 65);
+    assert.match(r.stdout, /^\s*132\s+eth0-TxRx-0\s+2,684,504,094\s+CPU1\s+CPU[01]/m);
+    assert.doesNotMatch(r.stdout, /--all lists/);
   });
 
   it('--json gives assignments, cpus and metrics that agree with each other', () => {
@@ -129,7 +173,7 @@ describe('irqkit balance and noise', () => {
       text.stdout,
       /^ {2}noise margin\s+none: the loads are exact \(--noise poisson treats counts as noisy\)$/m,
     );
-    assert.match(text.stdout, /^CPU1 █+\s+27,477,484,063\s+50\.0%\s+45 IRQs\s+before 22,464,813,649$/m);
+    assert.match(text.stdout, /^CPU1\s+22,464,813,649\s+[█▏▎▍▌▋▊▉]+\s+27,477,484,063\s+[█▏▎▍▌▋▊▉]+\s+45$/m);
   });
 
   it('--noise poisson gives each CPU the variance of its count, and reports the margin', () => {
@@ -146,7 +190,11 @@ describe('irqkit balance and noise', () => {
     // Loads closer than the margin count as equal, so the plan stops short of 1 apart with fewer
     // moves than the exact plan's: both CPUs within the margin of each other, each ± √load.
     const loads = [0, 1].map((cpu) => {
-      const m = new RegExp(`^CPU${cpu} █+\\s+([\\d,]+) ± ([\\d,]+)\\s+50\\.0%`, 'm').exec(text.stdout);
+      // CPU, BEFORE, ±, bar, AFTER, ±, bar, IRQS: the AFTER load and its standard deviation.
+      const m = new RegExp(
+        `^CPU${cpu}\\s+[\\d,]+\\s+±[\\d,]+\\s+[█▏▎▍▌▋▊▉]+\\s+([\\d,]+)\\s+±([\\d,]+)\\s`,
+        'm',
+      ).exec(text.stdout);
       assert.ok(m, text.stdout);
       const load = Number((m[1] as string).replace(/,/g, ''));
       assert.ok(Math.abs(Number((m[2] as string).replace(/,/g, '')) - Math.sqrt(load)) <= 1, m[0]);

@@ -191,8 +191,20 @@ describe('live balance never proposes a kernel-managed IRQ', () => {
         'm',
       ),
     );
-    for (const irq of nvme) assert.match(r.stdout, new RegExp(`^\\s*${irq}\\s+nvme0q\\d.*\\smanaged$`, 'm'));
+    // By default the IRQs that stay are one line, the managed ones named; --all lists them.
+    assert.match(
+      r.stdout,
+      new RegExp(
+        `^\\d+ IRQs stay where they are \\(managed ${nvme.join(' ')}\\); --all lists every IRQ$`,
+        'm',
+      ),
+    );
     assert.match(r.stdout, /^Measured .*\/interrupts over \d+\.\d\d s in 4 samples;/m);
+    assert.match(r.stdout, /^Apply through irqkitd \(one batch; --persist keeps it across restarts\):$/m);
+    const all = await balanceLive(managedSpec(), ['--all']);
+    assert.equal(all.code, 0, all.stderr);
+    for (const irq of nvme)
+      assert.match(all.stdout, new RegExp(`^\\s*${irq}\\s+nvme0q\\d.*\\smanaged$`, 'm'));
   });
 
   it('before 6.12, tests each writable IRQ by writing its own affinity back, which changes nothing', async () => {

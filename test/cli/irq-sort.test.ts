@@ -1,6 +1,6 @@
 /**
- * One order for every IRQ list (overview, irqs, top), and each command's --sort words as they
- * have always been.
+ * One order for every IRQ list (overview, irqs, top, show), and one --sort vocabulary for them,
+ * old spellings included.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -11,6 +11,7 @@ import {
   type IrqSortKey,
   parseSortWord,
   SORT_WORDS,
+  sortHelp,
   sortIrqRows,
   sortKeyOrUsage,
 } from '../../src/cli/render/irq-sort.ts';
@@ -60,27 +61,37 @@ describe('compareIrqIds and firstCpu', () => {
   });
 });
 
-describe("each command's --sort words", () => {
+describe('one --sort vocabulary for overview, top, show and irqs', () => {
   const table: Array<[keyof typeof SORT_WORDS, string, IrqSortKey | undefined]> = [
-    ['overview', 'irq', { by: 'irq' }],
-    ['overview', 'total', { by: 'load' }],
-    ['overview', ' Name ', { by: 'name' }],
-    ['overview', 'cpu:3', { by: 'cpu', cpu: 3 }],
-    ['overview', 'cpu3', { by: 'cpu', cpu: 3 }],
-    ['overview', 'rate', undefined],
-    ['overview', 'cpu', undefined],
-    ['irqs', 'rate', { by: 'load' }],
-    ['irqs', 'node', { by: 'node' }],
-    ['irqs', 'cpu', { by: 'effective-cpu' }],
-    ['irqs', 'total', undefined],
-    ['irqs', 'cpu:1', undefined],
+    // The words every list takes.
+    ['overview', 'rate', { by: 'load' }],
     ['top', 'rate', { by: 'load' }],
+    ['show', 'rate', { by: 'load' }],
+    ['irqs', 'rate', { by: 'load' }],
+    ['overview', 'irq', { by: 'irq' }],
+    ['irqs', 'irq', { by: 'irq' }],
+    ['show', ' Name ', { by: 'name' }],
+    ['irqs', 'name', { by: 'name' }],
+    ['overview', 'cpu:3', { by: 'cpu', cpu: 3 }],
+    ['top', 'cpu:12', { by: 'cpu', cpu: 12 }],
+    ['show', 'CPU:0', { by: 'cpu', cpu: 0 }],
+    // Old spellings, kept so that scripts keep working.
+    ['overview', 'total', { by: 'load' }],
+    ['overview', 'cpu3', { by: 'cpu', cpu: 3 }],
+    ['top', 'cpu12', { by: 'cpu', cpu: 12 }],
     ['top', 't', { by: 'load' }],
-    ['top', 'total', { by: 'load' }],
     ['top', 'I', { by: 'irq' }],
     ['top', 'n', { by: 'name' }],
-    ['top', 'cpu12', { by: 'cpu', cpu: 12 }],
-    ['top', 'cpu:12', undefined],
+    ['irqs', 'total', { by: 'load' }],
+    ['irqs', 'cpu', { by: 'effective-cpu' }],
+    // What only irqs has: a node and an effective CPU, and no per-CPU columns.
+    ['irqs', 'node', { by: 'node' }],
+    ['irqs', 'effective', { by: 'effective-cpu' }],
+    ['irqs', 'cpu:1', undefined],
+    ['overview', 'node', undefined],
+    ['top', 'effective', undefined],
+    // Not words at all.
+    ['overview', 'cpu', undefined],
     ['top', 'load', undefined],
     ['top', 'toString', undefined],
   ];
@@ -90,10 +101,35 @@ describe("each command's --sort words", () => {
 
   it('a word a command does not take: a usage error listing its words and the nearest', () => {
     throwsCode(
-      () => sortKeyOrUsage(SORT_WORDS.overview, 'totl'),
+      () => sortKeyOrUsage(SORT_WORDS.overview, 'rat'),
       'IRQ_ERR_USAGE',
-      /^--sort takes irq, total, name, cpu:N, not 'totl' \(did you mean total\?\)$/,
+      /^--sort takes rate, irq, name or cpu:N, not 'rat' \(did you mean rate\?\)$/,
     );
-    throwsCode(() => sortKeyOrUsage(SORT_WORDS.irqs, 'xyzzy'), 'IRQ_ERR_USAGE', /, not 'xyzzy'$/);
+    throwsCode(
+      () => sortKeyOrUsage(SORT_WORDS.irqs, 'xyzzy'),
+      'IRQ_ERR_USAGE',
+      /^--sort takes rate, irq, name, node or effective, not 'xyzzy'$/,
+    );
+    throwsCode(() => sortKeyOrUsage(SORT_WORDS.irqs, 'cpu:2'), 'IRQ_ERR_USAGE', /no per-CPU columns/);
+    throwsCode(
+      () => sortKeyOrUsage(SORT_WORDS.top, 'cpu'),
+      'IRQ_ERR_USAGE',
+      /cpu:N names a CPU's column, e\.g\. cpu:3/,
+    );
+  });
+
+  it("each command's --help names the same words and its own default", () => {
+    assert.equal(
+      sortHelp('top', 'rate'),
+      "row order: rate (busiest first, default), irq, name or cpu:N (CPU N's column, busiest first)",
+    );
+    assert.equal(
+      sortHelp('overview', 'irq'),
+      "row order: rate (busiest first), irq (default), name or cpu:N (CPU N's column, busiest first)",
+    );
+    assert.match(
+      sortHelp('irqs', 'irq'),
+      /^row order: rate \(busiest first\), irq \(default\), name, node \(NUMA node\) or effective/,
+    );
   });
 });

@@ -310,3 +310,43 @@ describe('top frame: helpers', () => {
     assert.equal(clip('abc', 0), '');
   });
 });
+
+describe('top frame: named rows and --top', () => {
+  const withNamed = (): TopSample => ({
+    ...sampleOf(range(2), [
+      { irq: '24', name: 'eth0', perCpu: [900, 0] },
+      { irq: '25', name: 'nvme0q1', perCpu: [0, 10] },
+    ]),
+    named: [
+      { irq: 'LOC', name: 'Local timer interrupts', rate: 500, perCpu: [250, 250] },
+      { irq: 'ERR', name: '', rate: 1, perCpu: [] },
+    ],
+  });
+  const table = (text: string): string[] =>
+    lines(stripAnsi(text))
+      .slice(lines(stripAnsi(text)).findIndex((l) => /^IRQ {2}NAME/.test(l)) + 1)
+      .map((l) => l.trim().split(/\s+/)[0] ?? '')
+      .filter((k) => /^(\d+|[A-Z]+)$/.test(k) && k !== 'q');
+
+  it('are sorted among the IRQs, as irqtop shows them; hidden, the keys line offers them back', () => {
+    const shown = frame(state(withNamed()), 100, 30);
+    assert.deepEqual(table(shown), ['24', 'LOC', '25', 'ERR']);
+    assert.equal(lines(shown).at(-1), KEY_HELP);
+    assert.match(KEY_HELP, / {2}a hide named rows$/);
+    assert.match(shown, /2 IRQs \+ 2 named rows/);
+    // A counter that is not per CPU (ERR) has no cells, not zeros.
+    assert.match(lines(shown).find((l) => /^ERR/.test(l)) ?? '', /^ERR\s+1$/);
+    const hidden = frame(state(withNamed(), { showNamed: false }), 100, 30);
+    assert.deepEqual(table(hidden), ['24', '25']);
+    assert.match(lines(hidden).at(-1) ?? '', / {2}a show named rows$/);
+    assert.match(hidden, /2 IRQs \+ 2 named rows \(hidden\)/);
+  });
+
+  it('--top N keeps the N busiest rows whatever the sort, then sorts them', () => {
+    assert.deepEqual(table(frame(state(withNamed(), { limit: 2, sort: { by: 'irq' } }), 100, 30)), [
+      '24',
+      'LOC',
+    ]);
+    assert.deepEqual(table(frame(state(withNamed(), { limit: 2 }), 100, 30)), ['24', 'LOC']);
+  });
+});

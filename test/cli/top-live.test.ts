@@ -261,7 +261,7 @@ describe('irqkit top options and samples', () => {
         (e: unknown) => e instanceof IrqkitError && e.exitCode === 64 && pattern.test(e.message),
       );
     };
-    usage({ sort: 'load' }, /--sort takes rate, irq, name or cpuN/);
+    usage({ sort: 'load' }, /^--sort takes rate, irq, name or cpu:N, not 'load'/);
     usage({ top: '0' }, /--top takes a whole number of at least 1/);
     usage({ delay: 'soon' }, /--delay takes a positive duration/);
     usage({ window: '-1s' }, /--window takes a positive duration/);

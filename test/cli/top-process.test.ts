@@ -54,6 +54,36 @@ describe('irqkit top against a real irqkitd', () => {
       assert.doesNotMatch(r.stdout, /quit/);
     });
 
+    it('shows the named rows (LOC, NMI) among the IRQs as irqtop does; --no-named leaves them out', () => {
+      const r = runCli(['top', '--url', url, '--delay', '300ms', '--sort', 'name']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /^total .* {2}\d+ IRQs \+ 2 named rows$/m);
+      assert.match(r.stdout, /^LOC {2}Local timer interrupts\s+[\d,]+\s/m);
+      assert.match(r.stdout, /^NMI {2}Non-maskable interrupts\s+0\s/m);
+      const hidden = runCli(['top', '--url', url, '--delay', '300ms', '--no-named']);
+      assert.equal(hidden.code, 0, hidden.stderr);
+      assert.match(hidden.stdout, /^total .* {2}\d+ IRQs \+ 2 named rows \(hidden\)$/m);
+      assert.doesNotMatch(hidden.stdout, /^(LOC|NMI) /m);
+      const j = JSON.parse(runCli(['top', '--url', url, '--delay', '300ms', '--json']).stdout) as {
+        named: Array<{ row: string; description: string; perCpuRate: number[] | null }>;
+      };
+      assert.deepEqual(j.named.map((n) => n.row).sort(), ['LOC', 'NMI']);
+      assert.equal(j.named.find((n) => n.row === 'LOC')?.perCpuRate?.length, 8);
+    });
+
+    it('--sort takes the words overview and show take (cpu:N), and the old cpuN', () => {
+      for (const sort of ['cpu:3', 'cpu3']) {
+        const j = JSON.parse(
+          runCli(['top', '--url', url, '--delay', '300ms', '--json', '--sort', sort]).stdout,
+        ) as {
+          sort: string;
+        };
+        assert.equal(j.sort, 'CPU3');
+      }
+      const help = runCli(['top', '--help']).stdout;
+      assert.match(help, /--sort KEY\s+row order: rate \(busiest first, default\), irq, name or cpu:N/);
+    });
+
     it('--json prints one sample', () => {
       const r = runCli(['top', '--url', url, '--delay', '300ms', '--json', '--top', '3', '--sort', 'irq']);
       assert.equal(r.code, 0, r.stderr);
@@ -90,7 +120,7 @@ describe('irqkit top against a real irqkitd', () => {
     it('a bad flag is a usage error before the daemon is asked', () => {
       const r = runCli(['top', '--url', deadUrl, '--sort', 'load']);
       assert.equal(r.code, 64);
-      assert.match(r.stderr, /^irqkit top: --sort takes rate, irq, name or cpuN/);
+      assert.match(r.stderr, /^irqkit top: --sort takes rate, irq, name or cpu:N, not 'load'/);
     });
   });
 
@@ -130,7 +160,10 @@ describe('irqkit top against a real irqkitd', () => {
         assert.match(lines[0] ?? '', new RegExp(`^irqkit top  ${url}  window 0\\.\\d+ s`));
         assert.match(lines[1] ?? '', /peak\/avg \d+\.\d\d \(CPU0\) {2}sort: rate/);
         assert.equal(lines.filter((l) => /^CPU\d [▏▎▍▌▋▊▉█]/.test(l)).length, 8);
-        assert.match(lines[lines.length - 1] ?? '', /^q quit {2}t rate {2}i IRQ {2}n name {2}c\/C CPU$/);
+        assert.match(
+          lines[lines.length - 1] ?? '',
+          /^q quit {2}t rate {2}i IRQ {2}n name {2}c\/C CPU {2}a hide named rows$/,
+        );
         assert.ok(lines.length <= 40);
 
         pane.keys('i');
@@ -146,11 +179,89 @@ describe('irqkit top against a real irqkitd', () => {
         pane.resize(70, 20);
         await eventually('redrawn at 70x20', () => {
           const now = pane.capture();
-          return now.some((l) => /CPU columns hidden/.test(l)) && now.some((l) => /more IRQs below/.test(l))
+          return now.some((l) => /CPU columns hidden/.test(l)) && now.some((l) => /more rows below/.test(l))
             ? true
             : undefined;
         });
 
+        pane.keys('q');
+        const result = await ended(pane);
+        assert.equal(result.code, 0);
+        assertRestored(pane, result);
+      } finally {
+        pane.close();
+      }
+    });
+
+    it('a hides the named rows and shows them again; the keys line says which it will do', async () => {
+      const pane = new TmuxPane(top('--url', url, '--delay', '300ms', '--sort', 'name'), {
+        cols: 120,
+        rows: 40,
+      });
+      try {
+        const lines = await drawn(pane);
+        assert.ok(
+          lines.some((l) => /^LOC {2}Local timer interrupts/.test(l)),
+          lines.join('\n'),
+        );
+        pane.keys('a');
+        await eventually('the named rows hidden', () => {
+          const now = pane.capture();
+          return /a show named rows$/.test(now[now.length - 1] ?? '') &&
+            !now.some((l) => /^(LOC|NMI) /.test(l)) &&
+            now.some((l) => IRQ_ROW.test(l))
+            ? true
+            : undefined;
+        });
+        pane.keys('a');
+        await eventually('the named rows back', () => {
+          const now = pane.capture();
+          return /a hide named rows$/.test(now[now.length - 1] ?? '') && now.some((l) => /^LOC /.test(l))
+            ? true
+            : undefined;
+        });
+        pane.keys('q');
+        const result = await ended(pane);
+        assert.equal(result.code, 0);
+        assertRestored(pane, result);
+      } finally {
+        pane.close();
+      }
+    });
+
+    it('--procfs reads the /proc/interrupts the daemon reads, without the daemon, and q quits at once', async () => {
+      // The simulated machine's own files: top reads them itself, the daemon is not asked.
+      const pane = new TmuxPane(top('--procfs', daemon.procRoot, '--delay', '300ms'), {
+        cols: 120,
+        rows: 40,
+      });
+      try {
+        const lines = await drawn(pane);
+        assert.match(
+          lines[0] ?? '',
+          new RegExp(`^irqkit top  ${daemon.procRoot}/interrupts  window 0\\.\\d+ s`),
+        );
+        assert.equal(lines.filter((l) => /^CPU\d [▏▎▍▌▋▊▉█ ]/.test(l)).length, 8);
+        pane.keys('q');
+        const result = await ended(pane);
+        assert.equal(result.code, 0);
+        assertRestored(pane, result);
+      } finally {
+        pane.close();
+      }
+    });
+
+    it('--procfs: q quits while the first frame waits for its second read', async () => {
+      // An hour between the two reads: only a wait that quitting cancels lets it end now.
+      const pane = new TmuxPane(top('--procfs', daemon.procRoot, '--delay', '1h'), { cols: 100, rows: 20 });
+      try {
+        await eventually('the waiting frame', () =>
+          pane
+            .capture()
+            .some((l) => l.startsWith(`waiting for a second read of ${daemon.procRoot}/interrupts`))
+            ? true
+            : undefined,
+        );
         pane.keys('q');
         const result = await ended(pane);
         assert.equal(result.code, 0);

@@ -1,3 +1,5 @@
+import { realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { type CommandSpec, type OptionValues, stringList, stringOption } from '../../args/command-args.ts';
 import {
   parseChoice,
@@ -44,12 +46,19 @@ export const balanceSpec: CommandSpec = {
     '--confidence standard errors (default 2) of their difference, and 0 plans exactly.\n' +
     'A move is proposed only when evening its two CPUs would gain more than that margin and the\n' +
     'move clearly lowers the busier of them (its IRQ and what stays behind clear the noise);\n' +
-    "'Nothing worth moving' means that no move does.",
+    "'Nothing worth moving' means that no move does.\n" +
+    '\n' +
+    'Prints the moves, per-CPU load BEFORE (as measured) and AFTER (as planned), the metrics, and the\n' +
+    "'irqkit set' line that applies the moves through irqkitd. Idle CPUs and idle IRQs take one line\n" +
+    'each, and past 32 busy CPUs and 40 moves only the busiest and most valuable are listed; --all\n' +
+    'lists everything. /proc/interrupts itself counts since boot, not rates: plan on those only to\n' +
+    'weigh IRQs by their whole history, and leave FILE out to measure the rates now.',
   usage: 'irqkit balance [options] [FILE|-]',
   examples: [
     'irqkit balance examples/interrupts-per-day.txt',
     'irqkit balance rates.txt --cpus 0-7 --tolerance 0.5% --json',
     'irqkit balance --interval 5s            # live rates from /proc/interrupts',
+    'irqkit balance saved.txt --all          # every IRQ and every CPU',
     'irqkit balance --interval 10s --numa strict --max-moves 4',
     'irqkit balance rates.txt --noise poisson --confidence 3   # treat counts as noisy',
     'irqkit balance rates.txt --allow 132=0-3 --fixed 24,25',
@@ -100,6 +109,11 @@ export const balanceSpec: CommandSpec = {
       type: 'string',
       arg: 'PCT',
       description: 'accept a busiest-CPU load this much above the best for fewer moves (default 0%)',
+    },
+    all: {
+      type: 'boolean',
+      description:
+        'list every IRQ and every CPU (default: the moves, idle IRQs and idle CPUs in a line each)',
     },
     strict: { type: 'boolean', description: 'fail on any line that cannot be understood' },
     interval: {
@@ -248,6 +262,13 @@ export async function balanceCommand(
   } else {
     loaded = await loadSnapshot(io, file, { strict });
   }
+  const sinceBoot = file !== undefined && isProcInterrupts(file);
+  if (sinceBoot) {
+    io.stderr(
+      `irqkit balance: note: ${file} counts interrupts since boot, not rates, so this plan weighs each IRQ ` +
+        "by its whole history; for the rates now, measure them live: 'irqkit balance --interval 10s'\n",
+    );
+  }
   reportWarnings(io, loaded);
   const { request, rows, idle } = withWindow(loaded, () =>
     planRequestFromSnapshot(loaded.snapshot, {
@@ -280,16 +301,34 @@ export async function balanceCommand(
     noise,
     maxMoves: maxMoves ?? null,
     live: rules,
+    all: values.all === true,
+    thisMachine: rules !== null || sinceBoot,
   };
 
   if (values.json === true) {
-    io.stdout(`${JSON.stringify(balanceJson(view, loaded, sampled), null, 2)}\n`);
+    io.stdout(
+      `${JSON.stringify({ ...balanceJson(view, loaded, sampled), countsSinceBoot: sinceBoot }, null, 2)}\n`,
+    );
   } else {
     const style = pickStyle(io.env, io.isTTY, values['no-color'] === true);
     if (sampled !== null) io.stdout(renderLiveHeader(sampled, rules, style));
     io.stdout(renderBalance(view, style, io.columns ?? 100));
   }
   return 0;
+}
+
+/** Whether FILE is the kernel's own /proc/interrupts (counts since boot), however it was named. */
+function isProcInterrupts(file: string): boolean {
+  if (file === '-') return false;
+  const paths = [resolve(file)];
+  try {
+    paths.push(realpathSync(file));
+  } catch {
+    // unreadable: loadSnapshot has reported it already
+  }
+  return paths.some(
+    (p) => p === '/proc/interrupts' || /^\/proc\/(?:self|thread-self|\d+)\/root\/proc\/interrupts$/.test(p),
+  );
 }
 
 /** Each IRQ's variance under the chosen noise model (absent: exact). */

@@ -10,6 +10,7 @@ import {
   type IrqSortFields,
   type IrqSortKey,
   SORT_WORDS,
+  sortHelp,
   sortIrqRows,
   sortKeyOrUsage,
 } from '../render/irq-sort.ts';
@@ -26,12 +27,8 @@ export const irqsSpec: CommandSpec = {
   usage: 'irqkit irqs [options]',
   maxPositionals: 0,
   options: {
-    sort: {
-      type: 'string',
-      arg: 'KEY',
-      description: 'row order: irq (default), rate (busiest first), name, node, or cpu (effective CPU)',
-    },
-    top: { type: 'string', arg: 'N', description: 'keep only the N busiest IRQs (by rate)' },
+    sort: { type: 'string', arg: 'KEY', description: sortHelp('irqs', 'irq') },
+    top: { type: 'string', arg: 'N', description: 'keep only the N busiest IRQs (by rate), in --sort order' },
     ...DAEMON_OPTIONS,
   },
   examples: [

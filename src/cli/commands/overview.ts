@@ -6,7 +6,7 @@ import { IrqkitError } from '../../core/errors.ts';
 import { clientFrom, DAEMON_OPTIONS } from '../daemon-options.ts';
 import type { CliIo } from '../io.ts';
 import { pickStyle } from '../render/color.ts';
-import { type IrqSortKey, SORT_WORDS, sortKeyOrUsage } from '../render/irq-sort.ts';
+import { type IrqSortKey, SORT_WORDS, sortHelp, sortKeyOrUsage } from '../render/irq-sort.ts';
 import { type Grid, gridFromDistribution, gridFromSnapshot, renderOverview } from '../render/overview.ts';
 import { describeWindow } from '../render/window.ts';
 import { durationParam, windowMsFrom, windowOptions, windowRequest } from '../window.ts';
@@ -27,12 +27,12 @@ export const overviewSpec: CommandSpec = {
   options: {
     ...windowOptions('the interrupts of the last DURATION (e.g. 5s, 1m) instead of the totals since boot'),
     cpus: { type: 'string', arg: 'LIST', description: 'CPU columns to show (cpulist, e.g. 0-3,8)' },
-    sort: {
+    sort: { type: 'string', arg: 'KEY', description: sortHelp('overview', 'irq') },
+    top: {
       type: 'string',
-      arg: 'KEY',
-      description: 'row order: irq (default), total (busiest first), name, or cpu:N (busiest on CPU N first)',
+      arg: 'N',
+      description: 'keep only the N IRQs with the most interrupts, in --sort order',
     },
-    top: { type: 'string', arg: 'N', description: 'keep only the N IRQs with the most interrupts' },
     raw: {
       type: 'boolean',
       description: "print the kernel's /proc/interrupts text as the daemon last read it",
@@ -42,7 +42,7 @@ export const overviewSpec: CommandSpec = {
   examples: [
     'irqkit overview                      # totals since boot, fitted to the terminal',
     'irqkit overview --window 5s --top 10 # the 10 busiest IRQs of the last 5 seconds',
-    'irqkit overview --cpus 0-3 --sort cpu:0',
+    'irqkit overview --cpus 0-3 --sort cpu:0   # busiest on CPU 0 first',
     'irqkit overview --raw | less -S      # the kernel text, unaltered',
     'COLUMNS=200 irqkit overview | head    # a fixed width in scripts',
   ],

@@ -1,4 +1,4 @@
-import type { Plan, PlanApplyResult } from '../../api/schemas.ts';
+import type { BatchResult, Plan, PlanApplyResult } from '../../api/schemas.ts';
 import {
   type CommandSpec,
   type OptionSpec,
@@ -86,15 +86,23 @@ export const applySpec: CommandSpec = {
     `${PLAN_SUMMARY}\n` +
     "The plan is measured anew, so it can differ from an earlier 'irqkit plan'. Prints the plan and\n" +
     "each move's outcome; exit 1 when a write was refused (the batch is then rolled back).\n" +
+    '--persist pins the moved IRQs as irqkit set --persist does; 74 when irqkitd cannot save its\n' +
+    'state file (nothing is changed then).\n' +
     "--json prints the daemon's {plan, result} (POST /api/v1/plan/apply) as it is.",
   usage: 'irqkit apply [options]',
   maxPositionals: 0,
   options: {
     ...PLAN_OPTIONS,
     'dry-run': { type: 'boolean', description: 'compute and check the moves; write nothing' },
+    persist: {
+      type: 'boolean',
+      description:
+        "pin the moved IRQs: irqkitd saves them and applies them again at start-up and when an IRQ comes back (see 'irqkit pins')",
+    },
   },
   examples: [
     'irqkit apply --dry-run               # what would move, checked against the kernel files',
+    'irqkit apply --persist               # and keep the moves across restarts (irqkit pins)',
     'irqkit apply --window 30s            # measure 30 s, then move',
     'irqkit apply --max-moves 2           # the two most valuable moves only',
     'irqkit apply --numa strict --json | jq .result.ok',
@@ -178,6 +186,7 @@ export async function planCommand(io: CliIo, values: OptionValues): Promise<numb
 export async function applyCommand(io: CliIo, values: OptionValues): Promise<number> {
   const p = planParams(values);
   const dryRun = values['dry-run'] === true;
+  const persist = values.persist === true;
   const client = clientFrom(io, values);
   const body = {
     window: durationParam(p.windowMs),
@@ -189,11 +198,16 @@ export async function applyCommand(io: CliIo, values: OptionValues): Promise<num
     ...(p.confidence !== undefined ? { confidence: p.confidence } : {}),
     ...(p.maxMoves !== undefined ? { maxMoves: p.maxMoves } : {}),
     dryRun,
+    ...(persist ? { persist } : {}),
   };
   const { body: doc } = await windowRequest(io, client, p.windowMs, p.wait, (extra) =>
     client.call<PlanApplyResult>('POST', '/api/v1/plan/apply', body, extra, [409]),
   );
-  if (values.json === true) return reportBatch(io, 'apply', doc.result, values, doc);
+  if (values.json === true) {
+    const code = reportBatch(io, 'apply', doc.result, values, doc);
+    warnBatch(io, doc.result);
+    return code;
+  }
   const style = pickStyle(io.env, io.isTTY, values['no-color'] === true);
   io.stdout(renderPlan(doc.plan, style, { all: values.all === true, columns: io.columns ?? 100 }));
   if (doc.plan.moves.length === 0) {
@@ -204,5 +218,20 @@ export async function applyCommand(io: CliIo, values: OptionValues): Promise<num
     return 0;
   }
   io.stdout(`\n${style.bold('Outcome')}\n`);
-  return reportBatch(io, 'apply', doc.result, values);
+  const code = reportBatch(io, 'apply', doc.result, values);
+  if (persist && doc.result.ok && !doc.result.dryRun) {
+    const n = doc.result.outcomes.length;
+    io.stdout(
+      `pinned: irqkitd applies ${n === 1 ? 'it' : 'them'} again at start-up and when ${
+        n === 1 ? 'it comes' : 'they come'
+      } back (see 'irqkit pins')\n`,
+    );
+  }
+  warnBatch(io, doc.result);
+  return code;
+}
+
+/** The daemon's warnings (e.g. irqbalance runs and will undo the pins), on stderr. */
+function warnBatch(io: CliIo, result: BatchResult): void {
+  for (const w of result.warnings ?? []) io.stderr(`irqkit apply: warning: ${w}\n`);
 }

@@ -2,23 +2,27 @@
  * `irqkit top`: a live view of interrupt rates in the manner of util-linux irqtop, fed by
  * irqkitd's distribution endpoint. Each refresh asks for the interrupts of the last window
  * (by default as long as the refresh delay), so every frame shows rates over fresh data.
+ * With --procfs it reads /proc/interrupts itself and shows the rates between two reads.
  */
 
 import type { Distribution } from '../../api/schemas.ts';
 import { type CommandSpec, type OptionValues, stringOption } from '../../args/command-args.ts';
 import { parsePositiveInt } from '../../args/values.ts';
-import { normalizeCpus, parseCpuList } from '../../core/cpuset.ts';
+import { formatCpuList, normalizeCpus, parseCpuList } from '../../core/cpuset.ts';
 import { parseDuration } from '../../core/duration.ts';
 import { IrqkitError, toIrqkitError } from '../../core/errors.ts';
+import { DEFAULT_PROC_ROOT } from '../../io/procfs.ts';
 import { clientFrom, DAEMON_OPTIONS } from '../daemon-options.ts';
 import type { CliIo, TerminalIo, TerminalSignal } from '../io.ts';
+import { procfsRates } from '../procfs-rates.ts';
 import { pickStyle } from '../render/color.ts';
-import type { IrqSortKey } from '../render/irq-sort.ts';
+import { type IrqSortKey, SORT_WORDS, sortHelp, sortKeyOrUsage } from '../render/irq-sort.ts';
 import {
   frame,
-  parseSortKey,
+  limitRows,
   sortIrqs,
   sortName,
+  type TopIrq,
   type TopSample,
   type TopState,
 } from '../render/top-frame.ts';
@@ -27,11 +31,15 @@ import { LiveScreen } from '../terminal.ts';
 export const topSpec: CommandSpec = {
   name: 'top',
   summary:
-    'A live view of interrupt rates, refreshed in place like irqtop (irqkitd).\n' +
+    'A live view of interrupt rates, refreshed in place like irqtop (irqkitd, or /proc with --procfs).\n' +
     'It shows the total rate and peak-to-average, per-CPU rates with bars, and the busiest IRQs\n' +
-    'with a column per CPU (those that fit; the frame says what it leaves out).\n' +
+    'with a column per CPU (those that fit; the frame says what it leaves out). As in irqtop, the\n' +
+    'named rows (LOC, RES, CAL, TLB, IPIs…) are in the table too; the CPU bars and the total count\n' +
+    'the IRQs only.\n' +
     'Keys: q (or Ctrl-C) quits; t sorts by rate, i by IRQ number, n by name; c and C sort by the\n' +
-    "next and previous CPU's column.\n" +
+    "next and previous CPU's column; a hides and shows the named rows.\n" +
+    '--procfs reads /proc/interrupts (or DIR/interrupts) itself, for a machine without irqkitd:\n' +
+    'each frame shows the rates between two reads a --delay apart.\n' +
     'Without a terminal (a pipe, a file) it prints one frame and exits.',
   usage: 'irqkit top [options]',
   maxPositionals: 0,
@@ -40,14 +48,24 @@ export const topSpec: CommandSpec = {
     window: {
       type: 'string',
       arg: 'DURATION',
-      description: 'rates over the last DURATION of history (default: the delay)',
+      description: "rates over the last DURATION of irqkitd's history (default: the delay)",
     },
     cpus: { type: 'string', arg: 'LIST', description: 'show only these CPUs (cpulist, e.g. 0-3,8)' },
-    top: { type: 'string', arg: 'N', description: 'show at most N IRQs (default: as many as fit)' },
-    sort: {
+    top: {
       type: 'string',
-      arg: 'KEY',
-      description: "rate (default), irq, name, or cpuN: one CPU's rate (e.g. cpu3)",
+      arg: 'N',
+      description: 'show at most N rows, the busiest, in --sort order (default: as many as fit)',
+    },
+    sort: { type: 'string', arg: 'KEY', description: sortHelp('top', 'rate') },
+    'no-named': {
+      type: 'boolean',
+      description: 'start with the named rows (LOC, RES…) hidden; the a key shows them',
+    },
+    procfs: {
+      type: 'string',
+      arg: 'DIR',
+      bareValue: DEFAULT_PROC_ROOT,
+      description: 'without irqkitd: read DIR/interrupts (default /proc) itself, twice a --delay apart',
     },
     once: { type: 'boolean', description: 'print one frame and exit, even on a terminal' },
     ...DAEMON_OPTIONS,
@@ -55,7 +73,9 @@ export const topSpec: CommandSpec = {
   examples: [
     'irqkit top                         # refresh every second',
     'irqkit top --delay 5s --cpus 0-3   # slower, only CPUs 0-3',
-    'irqkit top --once --top 10         # the ten busiest IRQs, once',
+    'irqkit top --once --top 10         # the ten busiest rows, once',
+    'irqkit top --procfs                # no irqkitd: read /proc/interrupts directly',
+    'irqkit top --sort cpu:3 --no-named # the busiest IRQs on CPU 3 first',
     'irqkit top --json | jq .irqs[0]    # the busiest IRQ as JSON',
   ],
 };
@@ -63,6 +83,7 @@ export const topSpec: CommandSpec = {
 const DEFAULT_DELAY_MS = 1000;
 
 export interface TopOptions {
+  /** irqkitd's URL, or with --procfs the file read (`/proc/interrupts`). */
   url: string;
   delayMs: number;
   windowMs: number;
@@ -72,28 +93,41 @@ export interface TopOptions {
   once: boolean;
   json: boolean;
   noColor: boolean;
+  /** Start with the named rows shown (absent: yes). */
+  showNamed?: boolean;
+  /** --procfs: the root whose `interrupts` is read, instead of asking irqkitd. */
+  procfs?: string | undefined;
 }
 
-/** Every flag is checked before the daemon is asked anything. */
+/** Every flag is checked before the daemon (or /proc) is asked anything. */
 export function topOptions(values: OptionValues, url: string): TopOptions {
   const delay = stringOption(values, 'delay');
   const window = stringOption(values, 'window');
   const cpus = stringOption(values, 'cpus');
   const top = stringOption(values, 'top');
   const sortText = stringOption(values, 'sort');
-  const sort = sortText === undefined ? { by: 'load' as const } : parseSortKey(sortText);
-  if (!sort) {
-    throw new IrqkitError(
-      'IRQ_ERR_USAGE',
-      `--sort takes rate, irq, name or cpuN (e.g. cpu3), not '${sortText}'`,
-    );
+  const procfs = stringOption(values, 'procfs');
+  if (procfs !== undefined) {
+    const clash = ['url', 'timeout', 'window'].filter((f) => values[f] !== undefined);
+    if (clash.length > 0) {
+      throw new IrqkitError(
+        'IRQ_ERR_USAGE',
+        `--procfs reads ${procfs}/interrupts itself, over the --delay between two reads; ${clash
+          .map((f) => `--${f}`)
+          .join(' and ')} ${clash.length === 1 ? 'is' : 'are'} for irqkitd`,
+      );
+    }
   }
+  const sort: IrqSortKey = sortText === undefined ? { by: 'load' } : sortKeyOrUsage(SORT_WORDS.top, sortText);
   const delayMs = delay === undefined ? DEFAULT_DELAY_MS : parseDuration(delay, '--delay', 's');
   const cpuList = cpus === undefined ? undefined : normalizeCpus(parseCpuList(cpus));
   if (cpuList !== undefined && cpuList.length === 0)
     throw new IrqkitError('IRQ_ERR_USAGE', '--cpus names no CPU');
   if (sort.by === 'cpu' && cpuList !== undefined && !cpuList.includes(sort.cpu)) {
-    throw new IrqkitError('IRQ_ERR_USAGE', `--sort cpu${sort.cpu}: CPU ${sort.cpu} is not in --cpus ${cpus}`);
+    throw new IrqkitError(
+      'IRQ_ERR_USAGE',
+      `--sort cpu:${sort.cpu}: CPU ${sort.cpu} is not in --cpus ${cpus}`,
+    );
   }
   return {
     url,
@@ -109,16 +143,27 @@ export function topOptions(values: OptionValues, url: string): TopOptions {
     once: values.once === true,
     json: values.json === true,
     noColor: values['no-color'] === true,
+    showNamed: values['no-named'] !== true,
+    procfs,
   };
 }
 
+/** How messages name where the samples come from. */
+function sourceName(o: Pick<TopOptions, 'url' | 'procfs'>): string {
+  return o.procfs === undefined ? `irqkitd at ${o.url}` : o.url;
+}
+
 /** One answer of the daemon, cut to the shown CPUs and turned into rates. */
-export function sampleFrom(d: Distribution, o: Pick<TopOptions, 'cpus' | 'sort' | 'url'>): TopSample {
-  const { cpus, sort, url } = o;
+export function sampleFrom(
+  d: Distribution,
+  o: Pick<TopOptions, 'cpus' | 'sort' | 'url'> & { procfs?: string | undefined },
+): TopSample {
+  const { cpus, sort } = o;
+  const from = sourceName(o);
   if (sort.by === 'cpu' && !d.cpus.includes(sort.cpu)) {
     throw new IrqkitError(
       'IRQ_ERR_UNKNOWN_CPU',
-      `--sort cpu${sort.cpu}: irqkitd at ${url} has no CPU ${sort.cpu} (it has ${describe(d.cpus)})`,
+      `--sort cpu:${sort.cpu}: ${from} has no CPU ${sort.cpu} (it has ${describe(d.cpus)})`,
       { cpu: sort.cpu },
     );
   }
@@ -127,7 +172,7 @@ export function sampleFrom(d: Distribution, o: Pick<TopOptions, 'cpus' | 'sort' 
     if (i < 0) {
       throw new IrqkitError(
         'IRQ_ERR_UNKNOWN_CPU',
-        `--cpus: irqkitd at ${url} has no CPU ${cpu} (it has ${describe(d.cpus)})`,
+        `--cpus: ${from} has no CPU ${cpu} (it has ${describe(d.cpus)})`,
         { cpu },
       );
     }
@@ -136,6 +181,11 @@ export function sampleFrom(d: Distribution, o: Pick<TopOptions, 'cpus' | 'sort' 
   const seconds = d.window.seconds;
   const rate = (n: number): number => (seconds > 0 ? n / seconds : 0);
   const shown = index.map((i) => d.cpus[i] as number);
+  const row = (irq: string, name: string, perCpuCounts: readonly number[] | null, total: number): TopIrq => {
+    if (perCpuCounts === null) return { irq, name, rate: rate(total), perCpu: [] };
+    const perCpu = index.map((i) => rate(perCpuCounts[i] ?? 0));
+    return { irq, name, rate: perCpu.reduce((a, b) => a + b, 0), perCpu };
+  };
   return {
     windowSeconds: seconds,
     requestedSeconds: d.window.requestedSeconds,
@@ -144,15 +194,13 @@ export function sampleFrom(d: Distribution, o: Pick<TopOptions, 'cpus' | 'sort' 
     cpus: shown,
     cpuRates: index.map((i) => rate(d.cpuTotals[i]?.interrupts ?? 0)),
     allCpus: d.cpus.length,
-    irqs: d.irqs.map((irq) => {
-      const perCpu = index.map((i) => rate(irq.perCpu[i] ?? 0));
-      return { irq: irq.irq, name: irq.name, rate: perCpu.reduce((a, b) => a + b, 0), perCpu };
-    }),
+    irqs: d.irqs.map((irq) => row(irq.irq, irq.name, irq.perCpu, irq.total)),
+    named: d.named.map((n) => row(n.row, n.description, n.perCpu, n.total)),
   };
 }
 
 function describe(cpus: readonly number[]): string {
-  return cpus.length === 0 ? 'none' : `CPU${cpus.length === 1 ? '' : 's'} ${cpus.join(',')}`;
+  return cpus.length === 0 ? 'none' : `CPU${cpus.length === 1 ? '' : 's'} ${formatCpuList(cpus)}`;
 }
 
 /** Local wall-clock time, as a person watching the screen reads it. */
@@ -170,10 +218,14 @@ export function topJson(d: Distribution, sample: TopSample, o: TopOptions): obje
   const total = sample.cpuRates.reduce((a, b) => a + b, 0);
   const peak = Math.max(0, ...sample.cpuRates);
   const mean = sample.cpus.length > 0 ? total / sample.cpus.length : 0;
-  const sorted = sortIrqs(sample.irqs, o.sort, sample.cpus);
   const chips = new Map(d.irqs.map((i) => [i.irq, i.chip]));
+  const rowJson = (r: TopIrq) => ({
+    ratePerSecond: round3(r.rate),
+    perCpuRate: r.perCpu.length === 0 ? null : r.perCpu.map(round3),
+  });
   return {
     url: o.url,
+    ...(o.procfs !== undefined ? { source: 'procfs' } : {}),
     window: d.window,
     sort: sortName(o.sort),
     ratePerSecond: round3(total),
@@ -184,21 +236,38 @@ export function topJson(d: Distribution, sample: TopSample, o: TopOptions): obje
       ratePerSecond: round3(sample.cpuRates[i] ?? 0),
       share: total > 0 ? round3((sample.cpuRates[i] ?? 0) / total) : 0,
     })),
-    irqs: sorted.slice(0, o.limit ?? sorted.length).map((r) => ({
+    irqs: limitRows(sample.irqs, o.sort, sample.cpus, o.limit).map((r) => ({
       irq: r.irq,
       name: r.name,
       chip: chips.get(r.irq) ?? null,
-      ratePerSecond: round3(r.rate),
-      perCpuRate: r.perCpu.map(round3),
+      ...rowJson(r),
     })),
     irqCount: sample.irqs.length,
+    named:
+      o.showNamed === false
+        ? []
+        : sortIrqs(sample.named ?? [], o.sort, sample.cpus).map((r) => ({
+            row: r.irq,
+            description: r.name,
+            ...rowJson(r),
+          })),
   };
 }
 
-/** Where the samples come from: irqkitd in real use, a stub in tests of the live loop. */
-export type SampleSource = () => Promise<Distribution>;
+/**
+ * Where the samples come from: irqkitd, /proc (--procfs) or a stub in tests of the live loop.
+ * `wait` is how a source that must wait between two reads waits, so that quitting cancels it.
+ */
+export type SampleSource = (wait: (ms: number) => Promise<void>) => Promise<Distribution>;
 
 export async function topCommand(io: CliIo, values: OptionValues, _positionals: string[]): Promise<number> {
+  const root = stringOption(values, 'procfs');
+  if (root !== undefined) {
+    const direct = procfsRates(root, { now: () => io.now(), wallClock: () => new Date() });
+    const o = topOptions(values, direct.source);
+    // The first frame waits a whole --delay between its two reads.
+    return runTop(io, o, (wait) => direct.next(() => wait(o.delayMs)));
+  }
   const client = clientFrom(io, values);
   const o = topOptions(values, client.endpoint.url);
   // wait=true: right after the daemon starts, the first frame waits for a full window instead
@@ -213,7 +282,7 @@ export async function runTop(io: CliIo, o: TopOptions, source: SampleSource): Pr
   const terminal = io.terminal;
   const size = terminal?.size();
   if (o.json || o.once || !io.isTTY || terminal === undefined || size === undefined) {
-    const d = await source();
+    const d = await source((ms) => io.sleep(ms));
     const sample = sampleFrom(d, o);
     if (o.json) {
       io.stdout(`${JSON.stringify(topJson(d, sample, o), null, 2)}\n`);
@@ -228,6 +297,8 @@ export async function runTop(io: CliIo, o: TopOptions, source: SampleSource): Pr
       keys: false,
       message: undefined,
       style: pickStyle(io.env, io.isTTY, o.noColor),
+      showNamed: o.showNamed !== false,
+      direct: o.procfs !== undefined,
     };
     // A single frame is not cut to the screen's height: it scrolls like any other output.
     io.stdout(`${frame(state, size?.columns ?? io.columns ?? 120, Number.POSITIVE_INFINITY)}\n`);
@@ -265,6 +336,8 @@ async function liveView(
     keys: terminal.stdinIsTTY,
     message: undefined,
     style: pickStyle(io.env, true, o.noColor),
+    showNamed: o.showNamed !== false,
+    direct: o.procfs !== undefined,
   };
   const queue: LiveEvent[] = [];
   let wake: (() => void) | undefined;
@@ -276,10 +349,16 @@ async function liveView(
   };
   let stopped = false;
   let cancelTimer: (() => void) | undefined;
+  let cancelWait: (() => void) | undefined;
+  // A source's wait between two reads is a terminal timer, so that quitting does not wait for it.
+  const wait = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      cancelWait = terminal.setTimer(ms, resolve);
+    });
 
   const fetchSample = (): void => {
     const started = io.now();
-    source()
+    source(wait)
       .then((d) => sampleFrom(d, o))
       .then(
         (sample) => push({ kind: 'sample', sample }),
@@ -334,6 +413,7 @@ async function liveView(
           else if (e.key === 'n' || e.key === 'N') state.sort = { by: 'name' };
           else if (e.key === 'c') cycleCpu(1);
           else if (e.key === 'C') cycleCpu(-1);
+          else if (e.key === 'a' || e.key === 'A') state.showNamed = state.showNamed === false;
           else continue;
           redraw();
           break;
@@ -362,6 +442,7 @@ async function liveView(
   } finally {
     stopped = true;
     cancelTimer?.();
+    cancelWait?.();
     screen.restore();
   }
 }

@@ -31,3 +31,8 @@ export function formatRatio(x: number): string {
 export function formatRate(n: number): string {
   return n < 100 ? n.toFixed(1) : formatInt(n);
 }
+
+/** "1 IRQ", "2 IRQs", "0 IRQs": a count and its noun, agreeing. */
+export function count(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}

@@ -4,7 +4,8 @@
  * names sort ascending, names by code unit (the same order in every locale). So equal rows never
  * swap places between two runs or two refreshes.
  *
- * Each command still takes its own --sort words (`SORT_WORDS`); they all name one of these keys.
+ * Every command that lists IRQs takes the same --sort words (`SORT_WORDS`): rate, irq, name and
+ * cpu:N, plus node and effective where the rows have them (irqs).
  */
 import { suggest } from '../../args/command-args.ts';
 import { IrqkitError } from '../../core/errors.ts';
@@ -105,54 +106,75 @@ export function firstCpu(list: string | null | undefined): number | null {
 }
 
 interface SortWords {
-  /** Words → keys. */
+  /** Words → keys, old spellings included so that scripts keep working. */
   words: Readonly<Record<string, IrqSortKey>>;
-  /** A CPU's column: the pattern's first group is the CPU number. */
-  cpu?: RegExp;
+  /** Whether the rows have a column per CPU, so that cpu:N can sort on one. */
+  cpuColumns: boolean;
   /** What --help and errors list. */
   listed: readonly string[];
 }
 
+/** The words every list takes, and the old spellings of each (`total`, `t` …). */
+const COMMON_WORDS: Readonly<Record<string, IrqSortKey>> = {
+  rate: { by: 'load' },
+  total: { by: 'load' },
+  t: { by: 'load' },
+  r: { by: 'load' },
+  irq: { by: 'irq' },
+  i: { by: 'irq' },
+  name: { by: 'name' },
+  n: { by: 'name' },
+};
+
+const COLUMN_LIST = ['rate', 'irq', 'name', 'cpu:N'] as const;
+
 /**
- * Each command's --sort words, as each has always taken them. One vocabulary for all of them
- * is a later change; until then they differ only here.
+ * One vocabulary: `rate` (busiest first), `irq`, `name`, and `cpu:N` (that CPU's column, busiest
+ * first; `cpuN` as top took it). `irqs` has no per-CPU columns, but a node and an effective CPU
+ * (`cpu`, as it always took it, is that effective CPU).
  */
 export const SORT_WORDS = {
-  overview: {
-    words: { irq: { by: 'irq' }, total: { by: 'load' }, name: { by: 'name' } },
-    cpu: /^cpu:?(\d+)$/,
-    listed: ['irq', 'total', 'name', 'cpu:N'],
-  },
+  overview: { words: COMMON_WORDS, cpuColumns: true, listed: COLUMN_LIST },
+  top: { words: COMMON_WORDS, cpuColumns: true, listed: COLUMN_LIST },
+  show: { words: COMMON_WORDS, cpuColumns: true, listed: COLUMN_LIST },
   irqs: {
     words: {
-      irq: { by: 'irq' },
-      rate: { by: 'load' },
-      name: { by: 'name' },
+      ...COMMON_WORDS,
       node: { by: 'node' },
+      effective: { by: 'effective-cpu' },
       cpu: { by: 'effective-cpu' },
     },
-    listed: ['irq', 'rate', 'name', 'node', 'cpu'],
-  },
-  top: {
-    words: {
-      rate: { by: 'load' },
-      total: { by: 'load' },
-      t: { by: 'load' },
-      irq: { by: 'irq' },
-      i: { by: 'irq' },
-      name: { by: 'name' },
-      n: { by: 'name' },
-    },
-    cpu: /^cpu(\d+)$/,
-    listed: ['rate', 'irq', 'name', 'cpuN'],
+    cpuColumns: false,
+    listed: ['rate', 'irq', 'name', 'node', 'effective'],
   },
 } as const satisfies Record<string, SortWords>;
+
+export type SortCommand = keyof typeof SORT_WORDS;
+
+const CPU_COLUMN = /^cpu\s*:?\s*(\d+)$/;
+
+/** What each word means, as --help explains it. */
+const SORT_MEANING: Readonly<Record<string, string>> = {
+  rate: 'busiest first',
+  'cpu:N': "CPU N's column, busiest first",
+  node: 'NUMA node',
+  effective: 'the CPU it is delivered to',
+};
+
+/** The --sort line of a command's --help, naming its default. */
+export function sortHelp(command: SortCommand, defaultWord: string): string {
+  const words = SORT_WORDS[command].listed.map((w) => {
+    const notes = [SORT_MEANING[w], w === defaultWord ? 'default' : undefined].filter((x) => x !== undefined);
+    return notes.length > 0 ? `${w} (${notes.join(', ')})` : w;
+  });
+  return `row order: ${words.slice(0, -1).join(', ')} or ${words[words.length - 1]}`;
+}
 
 /** A --sort value as one command reads it (case and blanks aside); undefined when it is none of its words. */
 export function parseSortWord(vocabulary: SortWords, text: string): IrqSortKey | undefined {
   const t = text.trim().toLowerCase();
   if (Object.hasOwn(vocabulary.words, t)) return vocabulary.words[t];
-  const m = vocabulary.cpu?.exec(t);
+  const m = vocabulary.cpuColumns ? CPU_COLUMN.exec(t) : null;
   return m ? { by: 'cpu', cpu: Number(m[1]) } : undefined;
 }
 
@@ -160,9 +182,24 @@ export function parseSortWord(vocabulary: SortWords, text: string): IrqSortKey |
 export function sortKeyOrUsage(vocabulary: SortWords, text: string): IrqSortKey {
   const key = parseSortWord(vocabulary, text);
   if (key) return key;
-  const near = suggest(text.trim().toLowerCase(), vocabulary.listed);
+  const t = text.trim().toLowerCase();
+  const list = `${vocabulary.listed.slice(0, -1).join(', ')} or ${vocabulary.listed[vocabulary.listed.length - 1]}`;
+  if (!vocabulary.cpuColumns && CPU_COLUMN.test(t)) {
+    throw new IrqkitError(
+      'IRQ_ERR_USAGE',
+      `--sort takes ${list}, not '${text}': these rows have no per-CPU columns (overview, top and show have)`,
+    );
+  }
+  if (vocabulary.cpuColumns && t === 'cpu') {
+    throw new IrqkitError('IRQ_ERR_USAGE', `--sort cpu:N names a CPU's column, e.g. cpu:3, not '${text}'`);
+  }
+  // Old spellings count as near misses too: 'totl' was meant as total, which still works.
+  const near = suggest(t, [
+    ...vocabulary.listed,
+    ...Object.keys(vocabulary.words).filter((w) => w.length > 2),
+  ]);
   throw new IrqkitError(
     'IRQ_ERR_USAGE',
-    `--sort takes ${vocabulary.listed.join(', ')}, not '${text}'${near ? ` (did you mean ${near}?)` : ''}`,
+    `--sort takes ${list}, not '${text}'${near ? ` (did you mean ${near}?)` : ''}`,
   );
 }

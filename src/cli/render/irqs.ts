@@ -3,7 +3,7 @@
 import type { IrqDetails } from '../../api/schemas.ts';
 import { formatCpuList, parseCpuList } from '../../core/cpuset.ts';
 import type { Style } from './color.ts';
-import { formatInt, formatRate } from './format.ts';
+import { count, formatInt, formatRate } from './format.ts';
 import { renderTable } from './table.ts';
 
 function flags(i: IrqDetails): string {
@@ -50,7 +50,7 @@ export function renderIrqs(irqs: IrqDetails[], of: number, style: Style): string
     ]),
   );
   const out = [style.bold(table[0] ?? ''), ...table.slice(1)];
-  const shown = irqs.length < of ? `${irqs.length} of ${of} IRQs (the busiest)` : `${of} IRQs`;
+  const shown = irqs.length < of ? `${irqs.length} of ${count(of, 'IRQ')} (the busiest)` : count(of, 'IRQ');
   out.push(
     '',
     style.dim(

@@ -8,6 +8,7 @@ import { IrqkitError } from '../../core/errors.ts';
 import { rowKey, rowName } from '../../core/snapshot.ts';
 import { describeCpus } from '../../core/snapshot-plan.ts';
 import type { Style } from './color.ts';
+import { count } from './format.ts';
 import { type CellFormat, fitColumns, formatCell, heat, wrap } from './grid.ts';
 import { type IrqSortFields, type IrqSortKey, sortIrqRows } from './irq-sort.ts';
 import { renderTable } from './table.ts';
@@ -140,7 +141,7 @@ export function renderOverview(grid: Grid, o: OverviewOptions): string {
   const notes: string[] = [];
   if (o.top !== undefined && o.top < irqs.length) {
     irqs = sortIrqRows(irqs, { by: 'load' }, sortFields).slice(0, o.top);
-    notes.push(`showing the ${o.top} of ${grid.irqs.length} IRQs with the most interrupts (--top)`);
+    notes.push(`showing the ${o.top} of ${count(grid.irqs.length, 'IRQ')} with the most interrupts (--top)`);
   }
   irqs = sortIrqRows(irqs, o.sort, sortFields);
 
@@ -254,8 +255,8 @@ export function renderOverview(grid: Grid, o: OverviewOptions): string {
 
   out.push(
     ...o.heading.map((h, i) => (i === 0 ? style.bold(h) : h)),
-    `${grid.cpus.length} CPU${grid.cpus.length === 1 ? '' : 's'} (${describeCpus(grid.cpus)}), ` +
-      `${grid.irqs.length} IRQs, ${grid.named.length} named rows`,
+    `${count(grid.cpus.length, 'CPU')} (${describeCpus(grid.cpus)}), ` +
+      `${count(grid.irqs.length, 'IRQ')}, ${count(grid.named.length, 'named row')}`,
     ...notes.flatMap((n) => wrap(`note: ${n}`, o.width, '      ').map((l) => style.dim(l))),
     '',
     style.bold(table[0] ?? ''),

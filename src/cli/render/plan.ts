@@ -2,13 +2,11 @@
 
 import type { Plan } from '../../api/schemas.ts';
 import { formatCpuList } from '../../core/cpuset.ts';
-import { bar } from './bars.ts';
 import type { Style } from './color.ts';
-import { formatInt, formatPercent, formatRatio } from './format.ts';
+import { fitIrqs, movesToList, renderCpuLoads } from './cpu-loads.ts';
+import { count, formatInt, formatPercent, formatRatio } from './format.ts';
 import { renderTable } from './table.ts';
 import { describeWindow } from './window.ts';
-
-const irqCount = (n: number): string => `${n} IRQ${n === 1 ? '' : 's'}`;
 
 function nothingWorthMoving(p: Plan): string {
   return p.noise.exact || p.noise.confidence === 0
@@ -29,8 +27,8 @@ export function renderPlan(p: Plan, style: Style, o: { all: boolean; columns: nu
     '',
   ];
   const moved = p.assignments.filter((a) => a.moved);
-  const listed = o.all ? p.assignments : moved;
-  out.push(style.bold(`Moves: ${moved.length} of ${p.assignments.length} IRQs`));
+  const listed = o.all ? p.assignments : movesToList(moved);
+  out.push(style.bold(`Moves: ${moved.length} of ${count(p.assignments.length, 'IRQ')}`));
   if (p.nothingWorthMoving) out.push(style.green(nothingWorthMoving(p)));
   if (listed.length > 0) {
     const table = renderTable(
@@ -60,42 +58,34 @@ export function renderPlan(p: Plan, style: Style, o: { all: boolean; columns: nu
     );
     out.push(style.bold(table[0] ?? ''), ...table.slice(1));
   }
+  if (listed.length < moved.length) {
+    out.push(
+      style.dim(
+        `… ${count(moved.length - listed.length, 'more move')}, with smaller gains (--all lists every IRQ)`,
+      ),
+    );
+  }
   out.push('');
 
   const after = new Map(p.after.cpus.map((c) => [c.cpu, c] as const));
-  const max = Math.max(0, ...p.before.cpus.map((c) => c.load), ...p.after.cpus.map((c) => c.load));
-  const barWidth = Math.max(8, Math.min(24, Math.floor((o.columns - 60) / 2)));
-  const cpuTable = renderTable(
-    [
-      { header: 'CPU' },
-      { header: 'BEFORE', align: 'right' },
-      { header: '±', align: 'right' },
-      { header: '' },
-      { header: 'AFTER', align: 'right' },
-      { header: '±', align: 'right' },
-      { header: '' },
-      { header: 'IRQS', align: 'right' },
-    ],
-    p.before.cpus.map((c) => {
-      const a = after.get(c.cpu);
-      const afterLoad = a?.load ?? 0;
-      return [
-        `CPU${c.cpu}`,
-        formatInt(c.load),
-        `±${formatInt(c.stddev)}`,
-        bar(c.load, max, barWidth).padEnd(barWidth),
-        formatInt(afterLoad),
-        `±${formatInt(a?.stddev ?? 0)}`,
-        afterLoad === p.after.metrics.makespan
-          ? style.cyan(bar(afterLoad, max, barWidth))
-          : bar(afterLoad, max, barWidth),
-        a?.irqs === undefined ? '' : String(a.irqs),
-      ];
-    }),
-  );
+  const touched = new Set<number>();
+  for (const m of moved) {
+    touched.add(m.cpu);
+    if (m.current !== null) touched.add(m.current);
+  }
   out.push(
     style.bold('Per-CPU load (interrupts in the window ± one standard deviation; after = predicted)'),
-    ...cpuTable,
+    ...renderCpuLoads(
+      p.before.cpus.map((c) => ({
+        cpu: c.cpu,
+        before: c.load,
+        beforeStddev: c.stddev,
+        after: after.get(c.cpu)?.load ?? 0,
+        afterStddev: after.get(c.cpu)?.stddev ?? 0,
+        irqs: after.get(c.cpu)?.irqs,
+      })),
+      { all: o.all, noise: true, columns: o.columns, style, touched },
+    ),
     '',
   );
 
@@ -130,11 +120,16 @@ export function renderPlan(p: Plan, style: Style, o: { all: boolean; columns: nu
     `margin       ${describeMargin(p.noise)}`,
   );
   if (fixed > 0)
-    out.push(`fixed        ${irqCount(fixed)} stay where they are (kernel-managed, banned or not movable)`);
-  if (p.idle.length > 0)
     out.push(
-      `idle         ${irqCount(p.idle.length)} had no interrupts, left where they are: ${p.idle.join(' ')}`,
+      `fixed        ${count(fixed, 'IRQ')} ${fixed === 1 ? 'stays where it is' : 'stay where they are'} (kernel-managed, banned or not movable)`,
     );
+  if (p.idle.length > 0) {
+    const lead = `idle         ${count(p.idle.length, 'IRQ')} had no interrupts, left where ${p.idle.length === 1 ? 'it is' : 'they are'}: `;
+    out.push(
+      lead +
+        (o.all ? p.idle.join(' ') : fitIrqs(p.idle, Math.max(24, Math.min(o.columns, 100) - lead.length))),
+    );
+  }
   for (const n of p.notes) out.push(style.yellow(`note: ${n}`));
   return `${out.join('\n')}\n`;
 }

@@ -8,15 +8,19 @@
 import { bar } from './bars.ts';
 import type { Style } from './color.ts';
 import { visibleWidth } from './color.ts';
-import { formatInt, formatPercent } from './format.ts';
+import { formatInt, formatPercent, count as plural } from './format.ts';
 import { type IrqSortKey, parseSortWord, SORT_WORDS, sortIrqRows } from './irq-sort.ts';
 
 export interface TopIrq {
+  /** The IRQ number, or a named row's label (LOC, RES, IPI0…). */
   irq: string;
   name: string;
   /** Interrupts per second over the shown CPUs. */
   rate: number;
-  /** Interrupts per second on each shown CPU, aligned with `TopSample.cpus`. */
+  /**
+   * Interrupts per second on each shown CPU, aligned with `TopSample.cpus`; empty for a named row
+   * whose counter is not per CPU (x86 ERR and MIS).
+   */
   perCpu: readonly number[];
 }
 
@@ -35,6 +39,8 @@ export interface TopSample {
   /** How many CPUs the daemon has in all, so a --cpus selection can say "4 of 8". */
   allCpus: number;
   irqs: readonly TopIrq[];
+  /** The named rows (LOC, RES, CAL, TLB, IPIs…), shown among the IRQs as irqtop shows them. */
+  named?: readonly TopIrq[];
 }
 
 export interface TopState {
@@ -51,6 +57,10 @@ export interface TopState {
   /** A status line, e.g. the daemon went away and top is retrying. */
   message: string | undefined;
   style: Style;
+  /** Whether the named rows are in the table (the `a` key toggles it); absent means yes. */
+  showNamed?: boolean;
+  /** Reading /proc/interrupts itself (--procfs), not asking irqkitd. */
+  direct?: boolean;
 }
 
 /** CPUs shown one per line up to this many; beyond, a grid is easier to take in. */
@@ -61,7 +71,34 @@ const NAME_MAX = 24;
 const NAME_MIN = 4;
 const HEAT = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 
-export const KEY_HELP = 'q quit  t rate  i IRQ  n name  c/C CPU';
+const KEYS = 'q quit  t rate  i IRQ  n name  c/C CPU';
+/** The keys line while the named rows are shown (the default). */
+export const KEY_HELP = `${KEYS}  a hide named rows`;
+
+/** The keys line; the `a` key says what it will do. */
+export function keyHelp(state: Pick<TopState, 'showNamed'>): string {
+  return state.showNamed === false ? `${KEYS}  a show named rows` : KEY_HELP;
+}
+
+/** The rows of the table: the IRQs, and the named rows unless hidden. */
+export function tableRows(s: TopSample, state: Pick<TopState, 'showNamed'>): readonly TopIrq[] {
+  return state.showNamed === false || !s.named || s.named.length === 0 ? s.irqs : [...s.irqs, ...s.named];
+}
+
+/**
+ * --top N: the N busiest rows, in `sort` order. The busiest, whatever the order, so that a
+ * re-sort by IRQ number shows the same rows as before, as `overview --top` and `irqs --top` do.
+ */
+export function limitRows(
+  rows: readonly TopIrq[],
+  sort: IrqSortKey,
+  cpus: readonly number[],
+  limit: number | undefined,
+): TopIrq[] {
+  const kept =
+    limit !== undefined && limit < rows.length ? sortIrqs(rows, { by: 'load' }, cpus).slice(0, limit) : rows;
+  return sortIrqs(kept, sort, cpus);
+}
 
 /** The key as the header and --json name it: rate, irq, name or CPU3. */
 export function sortName(sort: IrqSortKey): string {
@@ -166,7 +203,14 @@ function header(state: TopState, st: Stats | undefined, cols: number): string[] 
     ? seconds
     : style.yellow(`${seconds} of ${s.requestedSeconds} s (the daemon's history is still short)`);
   const cpus =
-    s.cpus.length === s.allCpus ? `${s.cpus.length} CPUs` : `${s.cpus.length} of ${s.allCpus} CPUs`;
+    s.cpus.length === s.allCpus
+      ? plural(s.cpus.length, 'CPU')
+      : `${s.cpus.length} of ${plural(s.allCpus, 'CPU')}`;
+  const named = s.named?.length ?? 0;
+  const rows =
+    named === 0
+      ? plural(s.irqs.length, 'IRQ')
+      : `${plural(s.irqs.length, 'IRQ')} + ${plural(named, 'named row')}${state.showNamed === false ? ' (hidden)' : ''}`;
   const ratio = st.mean > 0 ? (st.peak / st.mean).toFixed(2) : '-';
   const busiest = st.busiest === undefined ? '' : ` (CPU${st.busiest})`;
   return [
@@ -177,7 +221,7 @@ function header(state: TopState, st: Stats | undefined, cols: number): string[] 
         `peak/avg ${style.bold(ratio)}${busiest}`,
         `sort: ${sortName(state.sort)}`,
         cpus,
-        `${s.irqs.length} IRQs`,
+        rows,
       ],
       cols,
     ),
@@ -258,10 +302,18 @@ function cpuSection(s: TopSample, st: Stats, cols: number, budget: number, style
   }
   const legend = style.dim(`one character per CPU: . idle, █ = ${formatRate(st.peak)}/s`);
   if (strips.length + 1 <= budget) return [...strips, legend];
-  if (budget === 1) return [style.dim(`${k} CPUs do not fit; enlarge the terminal or use --cpus`)];
+  if (budget === 1)
+    return [
+      style.dim(`${plural(k, 'CPU')} do${k === 1 ? 'es' : ''} not fit; enlarge the terminal or use --cpus`),
+    ];
   const shown = strips.slice(0, budget - 1);
   const hidden = k - Math.min(k, shown.length * perLine);
-  return [...shown, style.dim(`… ${hidden} more CPUs do not fit; enlarge the terminal or use --cpus`)];
+  return [
+    ...shown,
+    style.dim(
+      `… ${plural(hidden, 'more CPU')} do${hidden === 1 ? 'es' : ''} not fit; enlarge the terminal or use --cpus`,
+    ),
+  ];
 }
 
 interface IrqTable {
@@ -308,13 +360,18 @@ function irqTable(state: TopState, s: TopSample, rows: readonly TopIrq[], cols: 
   const lines = [style.bold(head)];
   rows.forEach((r, n) => {
     const name = r.name.length > nameWidth ? `${r.name.slice(0, nameWidth - 1)}…` : r.name.padEnd(nameWidth);
+    // Named rows are not IRQs a plan can move: no heat, and a dim label, so the IRQs stand out.
+    const isNamed = !/^\d/.test(r.irq);
     const cells = shown.map((i) => {
+      if (r.perCpu.length === 0) return ` ${''.padStart(cellWidth)}`;
       const v = r.perCpu[i] ?? 0;
       const text = (v > 0 ? formatRate(v) : '.').padStart(cellWidth);
-      return ` ${v > 0 ? cellHeat(style, v, st.mean)(text) : style.dim(text)}`;
+      if (v === 0) return ` ${style.dim(text)}`;
+      return ` ${isNamed ? text : cellHeat(style, v, st.mean)(text)}`;
     });
+    const label = r.irq.padStart(irqWidth);
     lines.push(
-      `${r.irq.padStart(irqWidth)}  ${name}  ${(rates[n] ?? '').padStart(rateWidth)}${cells.join('')}`,
+      `${isNamed ? style.dim(label) : label}  ${name}  ${(rates[n] ?? '').padStart(rateWidth)}${cells.join('')}`.trimEnd(),
     );
   });
   return { lines, hiddenCpus: s.cpus.length - shown.length };
@@ -329,42 +386,49 @@ export function frame(state: TopState, cols: number, rows: number): string {
   const { style, sample: s } = state;
   const st = s ? stats(s) : undefined;
   const top = header(state, st, cols);
-  const footer = state.live ? [style.dim(state.keys ? KEY_HELP : 'Ctrl-C quit')] : [];
+  const footer = state.live ? [style.dim(state.keys ? keyHelp(state) : 'Ctrl-C quit')] : [];
   const message = state.message === undefined ? [] : [style.yellow(state.message)];
   let body: string[];
 
   if (!s || !st) {
-    body = ['', `waiting for the first sample from irqkitd at ${state.url} …`];
+    body = [
+      '',
+      state.direct
+        ? `waiting for a second read of ${state.url} …`
+        : `waiting for the first sample from irqkitd at ${state.url} …`,
+    ];
   } else {
     let avail = rows - top.length - footer.length - message.length;
     const roomy = avail >= ROOMY_ROWS;
     if (roomy) avail -= 2;
-    const wanted = Math.min(state.limit ?? Number.POSITIVE_INFINITY, s.irqs.length);
+    const all = tableRows(s, state);
+    const noun = all.length > s.irqs.length ? 'row' : 'IRQ';
+    const wanted = Math.min(state.limit ?? Number.POSITIVE_INFINITY, all.length);
     // The IRQ table keeps a header, a few rows and its elision line; the CPUs get at most half.
     const cpuBudget = Math.max(0, Math.min(avail - (2 + Math.min(wanted, 3)), Math.ceil(avail / 2)));
     const cpus = cpuSection(s, st, cols, cpuBudget, style);
     avail -= cpus.length;
 
-    const sorted = sortIrqs(s.irqs, state.sort, s.cpus);
+    const sorted = limitRows(all, state.sort, s.cpus, state.limit);
     let count = Math.max(0, Math.min(wanted, avail - 1));
     let table = irqTable(state, s, sorted.slice(0, count), cols, st);
-    const noteNeeded = (): boolean => count < s.irqs.length || table.hiddenCpus > 0;
+    const noteNeeded = (): boolean => count < all.length || table.hiddenCpus > 0;
     if (noteNeeded() && count + 2 > avail && count > 0) {
       count = Math.max(0, avail - 2);
       table = irqTable(state, s, sorted.slice(0, count), cols, st);
     }
     const showNote = noteNeeded() && count + 2 <= avail;
     const notes: string[] = [];
-    if (count < s.irqs.length) {
+    if (count < all.length) {
       notes.push(
         count === wanted && state.limit !== undefined
-          ? `top ${count} of ${s.irqs.length} IRQs`
-          : `${s.irqs.length - count} more IRQs below`,
+          ? `top ${count} of ${plural(all.length, noun)}`
+          : `${plural(all.length - count, `more ${noun}`)} below`,
       );
     }
     if (table.hiddenCpus > 0) {
       notes.push(
-        `${table.hiddenCpus} of ${s.cpus.length} CPU columns hidden, the busiest shown (widen or use --cpus)`,
+        `${table.hiddenCpus} of ${plural(s.cpus.length, 'CPU column')} hidden, the busiest shown (widen or use --cpus)`,
       );
     }
     body = [
