@@ -59,12 +59,16 @@ export function liveRules(o: LiveRulesOptions): LiveRules {
     columns,
     probe: o.probe,
   });
-  if (o.requested) checkRequested(o.requested, live.topology, columns);
-  const cpus = plannedCpus({
-    ...live.topology,
-    columns,
-    ...(o.requested ? { requested: o.requested } : {}),
-  });
+  let cpus: number[];
+  try {
+    cpus = plannedCpus({ ...live.topology, columns, ...(o.requested ? { requested: o.requested } : {}) });
+  } catch (e) {
+    // The same refusal as the daemon's, said in terms of this command line.
+    if (e instanceof IrqkitError && e.code === 'IRQ_ERR_UNKNOWN_CPU') {
+      throw new IrqkitError('IRQ_ERR_UNKNOWN_CPU', `--cpus: ${e.message}`, e.details);
+    }
+    throw e;
+  }
   const classes = classifyIrqs({
     irqs: live.facts,
     cpus,
@@ -104,24 +108,4 @@ export function liveRules(o: LiveRulesOptions): LiveRules {
     sysfs: live.sysfs,
     notes: classNotes(classes),
   };
-}
-
-/**
- * --cpus names only online CPUs. One that is not says which it is: offline (the kernel knows it),
- * or not there at all, with the CPUs that can be named.
- */
-function checkRequested(
-  requested: readonly number[],
-  topology: CpuTopology,
-  columns: readonly number[],
-): void {
-  const online = new Set(topology.online);
-  const bad = requested.find((c) => !online.has(c));
-  if (bad === undefined) return;
-  const onlineText = formatCpuList(topology.online) || 'none';
-  const exists = topology.possible !== undefined ? topology.possible.includes(bad) : columns.includes(bad);
-  const message = exists
-    ? `--cpus: CPU ${bad} is offline; the online CPUs are ${onlineText}`
-    : `--cpus: CPU ${bad} does not exist; the online CPUs are ${onlineText}`;
-  throw new IrqkitError('IRQ_ERR_UNKNOWN_CPU', message, { cpu: bad, online: topology.online });
 }

@@ -11,6 +11,7 @@
  * - Movable: with a device on a known NUMA node (and policy `strict` or `prefer`), among that
  *   node's planned CPUs; else among all planned CPUs.
  */
+import { formatCpuList } from './cpuset.ts';
 import { IrqkitError } from './errors.ts';
 
 export type NumaPolicy = 'strict' | 'prefer' | 'ignore';
@@ -71,7 +72,7 @@ export interface MovableIrq {
 
 export type IrqClass = FixedIrq | MovableIrq;
 
-/** The CPUs to plan for; IRQ_ERR_UNKNOWN_CPU for a requested CPU that is not online. */
+/** The CPUs to plan for; IRQ_ERR_UNKNOWN_CPU, offline or non-existent, for a requested CPU that is not online. */
 export function plannedCpus(o: {
   /** CPUs asked for; when given, isolated and nohz_full ones are planned too. */
   requested?: readonly number[];
@@ -80,11 +81,21 @@ export function plannedCpus(o: {
   online: readonly number[];
   isolated: readonly number[];
   nohzFull: readonly number[];
+  /** CPUs the kernel could bring online (sysfs `possible`): tells offline from non-existent. */
+  possible?: readonly number[];
 }): number[] {
   const online = new Set(o.online);
   if (o.requested) {
-    for (const c of o.requested) {
-      if (!online.has(c)) throw new IrqkitError('IRQ_ERR_UNKNOWN_CPU', `CPU ${c} is not online`, { cpu: c });
+    const bad = o.requested.find((c) => !online.has(c));
+    if (bad !== undefined) {
+      // Without `possible`, a CPU the window has a column for exists (it went offline).
+      const exists = (o.possible ?? o.columns).includes(bad);
+      const onlineText = formatCpuList(o.online) || 'none';
+      throw new IrqkitError(
+        'IRQ_ERR_UNKNOWN_CPU',
+        `CPU ${bad} ${exists ? 'is offline' : 'does not exist'}; the online CPUs are ${onlineText}`,
+        { cpu: bad, online: [...o.online] },
+      );
     }
     return [...o.requested];
   }

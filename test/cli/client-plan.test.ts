@@ -133,7 +133,7 @@ describe('irqkit plan and irqkit apply against a real irqkitd', () => {
     assertOneLineError(
       irqkit(['plan', '--window', '1s', '--cpus', '0-11']),
       64,
-      /CPU \d+ is not online \(IRQ_ERR_UNKNOWN_CPU\)/,
+      /CPU \d+ does not exist; the online CPUs are 0-7 \(IRQ_ERR_UNKNOWN_CPU\)/,
     );
     assertOneLineError(irqkit(['plan', '--tolerance', '200%']), 64, /--tolerance is at most 100%/);
     assertOneLineError(irqkit(['apply', '--dryrun']), 64, /did you mean --dry-run\?/);

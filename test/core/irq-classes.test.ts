@@ -255,11 +255,22 @@ describe('plannedCpus', () => {
     it(what, () => assert.deepEqual(plannedCpus({ ...topo, ...o }), want));
   }
 
-  it('a requested CPU that is not online: IRQ_ERR_UNKNOWN_CPU', () => {
+  it('a requested CPU that is not online: IRQ_ERR_UNKNOWN_CPU, offline or not there at all, with the online CPUs', () => {
     throwsCode(
       () => plannedCpus({ ...topo, requested: [1, 7], columns: ALL }),
       'IRQ_ERR_UNKNOWN_CPU',
-      /CPU 7 is not online/,
+      /^CPU 7 is offline; the online CPUs are 0-6$/,
+    );
+    throwsCode(
+      () => plannedCpus({ ...topo, requested: [99], columns: ALL }),
+      'IRQ_ERR_UNKNOWN_CPU',
+      /^CPU 99 does not exist; the online CPUs are 0-6$/,
+    );
+    // sysfs `possible` decides when the kernel gives it: a CPU without a column may still exist.
+    throwsCode(
+      () => plannedCpus({ ...topo, possible: [0, 1, 2, 3, 4, 5, 6, 7, 8], requested: [8], columns: ALL }),
+      'IRQ_ERR_UNKNOWN_CPU',
+      /^CPU 8 is offline/,
     );
   });
 });
