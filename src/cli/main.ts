@@ -80,7 +80,8 @@ function mainHelp(): string {
     `${optionRows(DAEMON_OPTIONS).join('\n')}\n\n` +
     "Run 'irqkit <command> --help' for a command's options.\n" +
     'Exit codes: 0 ok, 1 partly failed, 2 irqkitd unreachable, 64 usage, 65 bad data, 66 no input,\n' +
-    '74 I/O error, 75 try again later, 76 protocol mismatch, 77 permission, 70 bug.\n'
+    '69 not available (autopilot off), 70 bug, 74 I/O error, 75 try again later, 76 protocol mismatch,\n' +
+    '77 permission.\n'
   );
 }
 
