@@ -314,11 +314,15 @@ export class Autopilot {
         !parseCpuList(a.allowed).includes(a.current)
       );
     };
-    const chosen = capMoves(plan, s.maxMoves, isForced);
-    if (chosen.length < plan.moves.length) {
-      base.movesLeftOut += plan.moves.length - chosen.length;
-      base.busiestAfter = perSecond(busiestAfter(plan, chosen));
+    const capped = capMoves(plan, s.maxMoves, isForced);
+    if (capped.length < plan.moves.length) {
+      base.movesLeftOut += plan.moves.length - capped.length;
+      base.busiestAfter = perSecond(busiestAfter(plan, capped));
     }
+    // What the busiest CPU needs, no more: the planner also evens out less busy CPUs, which an
+    // unattended balancer should not churn IRQs for.
+    const chosen = pruneMoves(plan, capped, isForced);
+    const spared = capped.length - chosen.length;
     const forced = chosen.filter((m) => isForced(m.irq));
     const gain = (base.busiestBefore ?? 0) - (base.busiestAfter ?? 0);
     if (chosen.length === 0 || (gain <= (base.margin ?? 0) && forced.length === 0)) {
@@ -349,7 +353,7 @@ export class Autopilot {
       ...base,
       outcome: result.ok ? 'applied' : 'failed',
       reason: result.ok
-        ? `moved ${moves.length} IRQ${moves.length === 1 ? '' : 's'}: the busiest CPU from ${fmt(base.busiestBefore ?? 0)}/s to ${fmt(base.busiestAfter ?? 0)}/s predicted (noise margin ${fmt(base.margin ?? 0)}/s)`
+        ? `moved ${moves.length} IRQ${moves.length === 1 ? '' : 's'}: the busiest CPU from ${fmt(base.busiestBefore ?? 0)}/s to ${fmt(base.busiestAfter ?? 0)}/s predicted (noise margin ${fmt(base.margin ?? 0)}/s)${spared > 0 ? `; ${spared} more would only even out less busy CPUs and were not made` : ''}`
         : `the batch failed${failed ? ` at IRQ ${failed.irq}: ${failed.error?.message ?? ''}` : ''}; every write of it was undone`,
       moves,
     });
@@ -459,8 +463,29 @@ function capMoves(plan: Plan, max: number, isForced: (irq: string) => boolean): 
     .slice(0, max);
 }
 
+/**
+ * Drops, least valuable first, every move without which the busiest CPU would be no busier than
+ * with all of them. Forced moves stay.
+ */
+export function pruneMoves(
+  plan: Plan,
+  moves: Plan['moves'],
+  isForced: (irq: string) => boolean,
+): Plan['moves'] {
+  const target = busiestAfter(plan, moves);
+  const a = new Map(plan.assignments.map((x) => [x.irq, x]));
+  const value = (irq: string): number => a.get(irq)?.gain ?? a.get(irq)?.load ?? 0;
+  let kept = moves;
+  for (const m of [...moves].sort((x, y) => value(x.irq) - value(y.irq))) {
+    if (isForced(m.irq)) continue;
+    const without = kept.filter((k) => k !== m);
+    if (busiestAfter(plan, without) <= target) kept = without;
+  }
+  return kept;
+}
+
 /** The busiest planned CPU's load (window counts) after only `moves` of the plan. */
-function busiestAfter(plan: Plan, moves: Plan['moves']): number {
+export function busiestAfter(plan: Plan, moves: Plan['moves']): number {
   const load = new Map(plan.before.cpus.map((c) => [c.cpu, c.load]));
   const a = new Map(plan.assignments.map((x) => [x.irq, x]));
   for (const m of moves) {
