@@ -252,6 +252,17 @@ export const DistributionRow = Type.Object({
 });
 export type DistributionRow = Static<typeof DistributionRow>;
 
+export const TopologyView = Type.Object(
+  {
+    online: Type.String(),
+    isolated: Type.String(),
+    nohzFull: Type.String(),
+    nodes: Type.Array(Type.Object({ node: Type.Integer(), cpus: Type.String() })),
+  },
+  { description: 'The CPUs as cpulists: online, isolated, nohz_full, and each NUMA node' },
+);
+export type TopologyView = Static<typeof TopologyView>;
+
 export const Distribution = Type.Object({
   window: WindowInfo,
   cpus: Type.Array(Type.Integer()),
@@ -268,6 +279,10 @@ export const Distribution = Type.Object({
   cpuTotals: Type.Array(CpuTotal),
   total: Type.Number(),
   ratePerSecond: Type.Number(),
+  topology: Type.Union([TopologyView, Type.Null()], {
+    description:
+      'Which CPUs are online, isolated, nohz_full and on which node; null when sysfs cannot be read',
+  }),
 });
 export type Distribution = Static<typeof Distribution>;
 
@@ -480,12 +495,7 @@ export const Plan = Type.Object({
     ),
   }),
   notes: Type.Array(Type.String()),
-  topology: Type.Object({
-    online: Type.String(),
-    isolated: Type.String(),
-    nohzFull: Type.String(),
-    nodes: Type.Array(Type.Object({ node: Type.Integer(), cpus: Type.String() })),
-  }),
+  topology: TopologyView,
 });
 export type Plan = Static<typeof Plan>;
 

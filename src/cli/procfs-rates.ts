@@ -68,6 +68,8 @@ export function distributionOf(delta: Delta, start: Date, end: Date, seconds: nu
   const perSecond = (n: number): number => (seconds > 0 ? n / seconds : 0);
   const total = delta.cpuTotals.reduce((a, b) => a + b, 0);
   return {
+    // top reads /proc alone here; which CPUs are isolated is not its question.
+    topology: null,
     window: {
       start: start.toISOString(),
       end: end.toISOString(),

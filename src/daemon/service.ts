@@ -137,7 +137,14 @@ export class IrqService {
         ratePerSecond: perSecond(r.total, w.seconds),
       }));
     const total = cpuTotals.reduce((a, b) => a + b, 0);
+    let topology: Distribution['topology'] = null;
+    try {
+      topology = describeTopology(this.o.system.topology());
+    } catch {
+      // A sysfs that cannot be read leaves the CPUs undescribed, not the answer.
+    }
     return {
+      topology,
       window: windowInfo(w, ms),
       cpus: s.cpus,
       irqs,

@@ -19,6 +19,7 @@ export function distribution(cpus: number[], irqs: FakeIrq[], seconds = 1): Dist
   const totals = cpus.map((_, i) => irqs.reduce((a, r) => a + (r.perCpu[i] ?? 0), 0));
   const total = totals.reduce((a, b) => a + b, 0);
   return {
+    topology: null,
     window: {
       start: '2026-01-01T00:00:00.000Z',
       end: new Date(Date.parse('2026-01-01T00:00:00.000Z') + seconds * 1000).toISOString(),

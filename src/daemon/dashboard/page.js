@@ -31,7 +31,7 @@
  * @typedef {{ kind: 'fold', key: string, label: string, irqs: number, perCpu: number[], y: number, h: number }} FoldItem
  * @typedef {GroupItem | IrqItem | FoldItem} Item
  *
- * What the plan's `topology` says about the CPUs, by CPU id:
+ * What the distribution's `topology` says about the CPUs, by CPU id:
  * @typedef {{ isolated: Set<number>, nohzFull: Set<number>, nodeOf: Map<number, number> }} Topology
  *
  * One IRQ an apply moved, as the batch's outcome told it:
@@ -278,6 +278,7 @@
     if (r.status !== 200) throw new Error(problemText(r));
     state.fetchMs = performance.now() - started;
     state.dist = /** @type {Distribution} */ (r.body);
+    if (state.dist.topology) state.topo = topologyOf(state.dist.topology);
     state.seq++;
     renderSummary();
     layout();
@@ -692,7 +693,7 @@
 
   /**
    * The CPU axis's marks, by column: each NUMA node's run of columns, and the isolated and
-   * nohz_full CPUs (from the plan's topology; none until a plan has arrived).
+   * nohz_full CPUs (from the distribution's topology).
    */
   function axisMarks() {
     const d = state.dist;
@@ -911,7 +912,7 @@
     ctx.fillStyle = '#5f6b7a';
     ctx.textBaseline = 'middle';
     ctx.fillText('IRQ ↓   CPU →', 6, BARS_H + AXIS_H / 2);
-    ctx.fillText(marks.nodes.length > 0 ? 'NUMA node' : 'NUMA node (with a plan)', 6, band + MARK_H / 2);
+    ctx.fillText('NUMA node', 6, band + MARK_H / 2);
 
     drawLegend();
     state.labels = labels;
@@ -1118,7 +1119,7 @@
     }
   }
 
-  /** @param {Plan['topology']} t @returns {Topology} */
+  /** @param {import('../../api/schemas.ts').TopologyView} t @returns {Topology} */
   function topologyOf(t) {
     /** @type {Map<number, number>} */
     const nodeOf = new Map();
@@ -1148,9 +1149,6 @@
         const p = /** @type {Plan} */ (r.body);
         state.plan = p;
         state.plans++;
-        // No cheaper endpoint tells the CPUs' nodes and isolation, and they rarely change: the
-        // axis keeps the last plan's view of them.
-        state.topo = topologyOf(p.topology);
         const when = new Date().toLocaleTimeString('en-GB');
         const gist = p.nothingWorthMoving
           ? 'nothing worth moving (no move gains more than the noise margin)'
