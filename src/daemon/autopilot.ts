@@ -49,6 +49,8 @@ export interface AutopilotOptions {
   /** The history as it is now (new IRQs are placed by the loads in the round window). */
   windowNow(ms: number): WindowSnapshot | undefined;
   readOnly: boolean;
+  /** The sampler's interval: a round's window starts a whole interval after its last writes. */
+  intervalMs: number;
   log(entry: Record<string, unknown>): void;
 }
 
@@ -62,6 +64,12 @@ export class Autopilot {
   /** Sample time of the first sample seen, and of the last round. */
   private lastRoundAt: number | null = null;
   private running: Promise<void> | null = null;
+  private lastSampleAt: number | null = null;
+  /**
+   * Where windows stop mixing traffic from before and after the autopilot's last writes. A round
+   * writes while samples go on; a window that straddles its writes measures neither placement.
+   */
+  private cleanFrom: number | null = null;
   private closed = false;
   private readonly abort = new AbortController();
   private readonly rounds: AutoRound[] = [];
@@ -109,6 +117,7 @@ export class Autopilot {
   /** Called after every sample, with the IRQs that appeared or restarted in it. */
   afterSample(at: number, restarted: readonly string[]): void {
     if (!this.enabled || this.closed) return;
+    this.lastSampleAt = at;
     if (restarted.length > 0 && !this.pauseState(true).paused) this.placeNew(at, restarted);
     if (this.lastRoundAt === null) {
       // The first round comes one period after the start, when its window has been sampled.
@@ -204,7 +213,10 @@ export class Autopilot {
   }
 
   private record(r: AutoRound): void {
-    this.rounds.push(r);
+    // Oldest first, by time: a round skipped while a slow one plans is recorded before it ends.
+    let i = this.rounds.length;
+    while (i > 0 && (this.rounds[i - 1] as AutoRound).at > r.at) i--;
+    this.rounds.splice(i, 0, r);
     if (this.rounds.length > KEPT_ROUNDS) this.rounds.splice(0, this.rounds.length - KEPT_ROUNDS);
     this.outcomes.set(r.outcome, (this.outcomes.get(r.outcome) ?? 0) + 1);
     const written = r.moves.filter((m) => m.ok).length;
@@ -249,11 +261,19 @@ export class Autopilot {
     const pinned = this.o.pinnedIrqs().filter((irq) => !this.o.bannedIrqs.has(irq));
     const cooling = this.cooling(at).filter((irq) => !pinned.includes(irq));
     const held = { pinned: pinned.length, cooldown: cooling.length };
+    const windowMs = Math.min(s.windowMs, this.cleanFrom === null ? s.windowMs : at - this.cleanFrom);
+    if (windowMs < 2 * this.o.intervalMs) {
+      this.record({
+        ...this.emptyRound(at, 'round', 'skipped', 'waiting for two samples of traffic after the last moves'),
+        held,
+      });
+      return;
+    }
     let plan: Plan;
     try {
       plan = await this.o.plan(
         {
-          windowMs: s.windowMs,
+          windowMs,
           wait: false,
           numa: s.numa,
           ...(s.cpus !== null ? { cpus: s.cpus } : {}),
@@ -298,7 +318,7 @@ export class Autopilot {
       this.record({
         ...base,
         outcome: 'skipped',
-        reason: `only ${plan.window.seconds} s of the ${s.windowMs / 1000} s window sampled so far`,
+        reason: `only ${plan.window.seconds} s of the ${windowMs / 1000} s window sampled so far`,
       });
       return;
     }
@@ -321,7 +341,9 @@ export class Autopilot {
     }
     // What the busiest CPU needs, no more: the planner also evens out less busy CPUs, which an
     // unattended balancer should not churn IRQs for.
-    const chosen = pruneMoves(plan, capped, isForced);
+    // Within 5 % of what all of them would give (and within the noise), a move is not worth making.
+    const target = busiestAfter(plan, capped);
+    const chosen = pruneMoves(plan, capped, isForced, Math.min(plan.noise.makespanMargin, 0.05 * target));
     const spared = capped.length - chosen.length;
     const forced = chosen.filter((m) => isForced(m.irq));
     const gain = (base.busiestBefore ?? 0) - (base.busiestAfter ?? 0);
@@ -343,6 +365,8 @@ export class Autopilot {
       return;
     }
     const result = this.o.system.setAffinities([...chosen, ...plan.pins]);
+    // The writes landed after the newest sample: the next interval is the first clean one.
+    this.cleanFrom = (this.lastSampleAt ?? at) + this.o.intervalMs;
     const byIrq = new Map(result.outcomes.map((o) => [o.irq, o]));
     const moves = chosen.map((m) => moveOf(m.irq, m.cpu, assignment.get(m.irq), byIrq.get(m.irq), sec));
     for (const m of moves) if (m.ok) this.movedAt.set(m.irq, { at, cpu: m.to });
@@ -441,6 +465,8 @@ export class Autopilot {
       moves.push(move);
     }
     if (moves.length === 0) return;
+    // Written right after the sample at `at`: windows from `at` on see the new placement.
+    this.cleanFrom = Math.max(this.cleanFrom ?? at, at);
     const ok = moves.every((m) => m.ok);
     this.record({
       ...this.emptyRound(at, 'new-irqs', ok ? 'placed' : 'failed', ''),
@@ -465,14 +491,15 @@ function capMoves(plan: Plan, max: number, isForced: (irq: string) => boolean): 
 
 /**
  * Drops, least valuable first, every move without which the busiest CPU would be no busier than
- * with all of them. Forced moves stay.
+ * with all of them, give or take `slack` (window counts). Forced moves stay.
  */
 export function pruneMoves(
   plan: Plan,
   moves: Plan['moves'],
   isForced: (irq: string) => boolean,
+  slack = 0,
 ): Plan['moves'] {
-  const target = busiestAfter(plan, moves);
+  const target = busiestAfter(plan, moves) + slack;
   const a = new Map(plan.assignments.map((x) => [x.irq, x]));
   const value = (irq: string): number => a.get(irq)?.gain ?? a.get(irq)?.load ?? 0;
   let kept = moves;

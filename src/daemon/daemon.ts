@@ -182,6 +182,7 @@ export async function startDaemon(o: DaemonOptions): Promise<RunningDaemon> {
     bannedIrqs: o.bannedIrqs,
     windowNow: (ms) => sampler.windowNow(ms),
     readOnly: o.readOnly,
+    intervalMs: o.intervalMs,
     log: o.log,
   });
   const auto = autopilot;

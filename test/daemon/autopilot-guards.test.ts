@@ -206,3 +206,26 @@ describe('autopilot: isolated and nohz_full CPUs get nothing unless named', () =
     }
   });
 });
+
+describe('autopilot: its log is in time order', () => {
+  it('a round skipped while the previous one still plans is listed after it', async () => {
+    const d = await steppedDaemon(defaultSimSpec(8), { auto: autoSettings({ maxMoves: 100 }) });
+    try {
+      const auto = d.daemon.autopilot;
+      const started = auto.roundsStarted;
+      // Both rounds fall due before the first one's plan (in its worker thread) can answer.
+      for (let i = 0; i < 60 && auto.roundsStarted < started + 2; i++) d.run(1);
+      assert.equal(auto.roundsStarted, started + 2);
+      const skipped = auto.status().rounds.at(-1);
+      assert.equal(skipped?.outcome, 'skipped');
+      assert.match(skipped?.reason ?? '', /previous round is still running/);
+      const done = await auto.nextRound('round');
+      assert.equal(done.outcome, 'applied', done.reason);
+      const ats = auto.status().rounds.map((r) => r.at);
+      assert.deepEqual(ats, [...ats].sort());
+      assert.equal(auto.status().rounds.at(-1)?.outcome, 'skipped', 'the later round stays last');
+    } finally {
+      await d.close();
+    }
+  });
+});
