@@ -11,7 +11,6 @@
  * balances; test/helpers/autopilot-testbed.ts judges (busiest CPU against the planner's optimum
  * for the same interrupts, affinity changes seen).
  */
-import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -25,7 +24,7 @@ import {
 import { TESTBED_DIR } from '../paths.ts';
 import { section, table } from '../report.ts';
 import { IRQKIT, IRQKITD, REPO } from './proc.ts';
-import { stageIrqbalance } from './testbed.ts';
+import { runTestbedGuest, stageIrqbalance } from './testbed.ts';
 
 const RUN_GUEST = join(TESTBED_DIR, 'run-guest.sh');
 const GUEST = join(REPO, 'test', 'system', 'guest-autopilot.mjs');
@@ -38,33 +37,11 @@ const LABEL: Record<string, string> = {
 const LAST_S = 15;
 
 function runGuest(dir: string, cpus: number, out: (line: string) => void): Promise<number | null> {
-  return new Promise((resolve) => {
-    const child = spawn(
-      RUN_GUEST,
-      [
-        '--cpus',
-        String(cpus),
-        '--timeout',
-        '900',
-        '--log',
-        join(dir, 'serial.log'),
-        dir,
-        `node guest-autopilot.mjs --balancers ${BALANCERS.join(',')}`,
-      ],
-      { env: { ...process.env, TESTBED_APPEND: 'irqaffinity=0' }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      if (process.stderr.isTTY) process.stderr.write(c);
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-    });
-    child.on('exit', (code) => {
-      if (code !== 0) out(`  run-guest.sh exited ${code}:\n${stderr.slice(-1500)}`);
-      resolve(code);
-    });
-  });
+  return runTestbedGuest(
+    dir,
+    { cpus, timeoutS: 900, command: `node guest-autopilot.mjs --balancers ${BALANCERS.join(',')}` },
+    out,
+  );
 }
 
 const f3 = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : '—');

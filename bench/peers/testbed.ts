@@ -137,19 +137,27 @@ export function stageIrqbalance(dir: string): string | null {
   return null;
 }
 
-function runGuest(dir: string, quick: boolean, out: (line: string) => void): Promise<number | null> {
+/**
+ * Boots the testbed guest on `dir` (every movable IRQ on CPU 0) and runs `command` in it; resolves
+ * with run-guest.sh's exit code, after printing the end of its stderr when that is not 0.
+ */
+export function runTestbedGuest(
+  dir: string,
+  o: { cpus: number; timeoutS: number; command: string },
+  out: (line: string) => void,
+): Promise<number | null> {
   return new Promise((resolve) => {
     const child = spawn(
       RUN_GUEST,
       [
         '--cpus',
-        '8',
+        String(o.cpus),
         '--timeout',
-        '480',
+        String(o.timeoutS),
         '--log',
         join(dir, 'serial.log'),
         dir,
-        `node guest.mjs${quick ? ' --quick' : ''}`,
+        o.command,
       ],
       { env: { ...process.env, TESTBED_APPEND: 'irqaffinity=0' }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -165,6 +173,14 @@ function runGuest(dir: string, quick: boolean, out: (line: string) => void): Pro
       resolve(code);
     });
   });
+}
+
+function runGuest(dir: string, quick: boolean, out: (line: string) => void): Promise<number | null> {
+  return runTestbedGuest(
+    dir,
+    { cpus: 8, timeoutS: 480, command: `node guest.mjs${quick ? ' --quick' : ''}` },
+    out,
+  );
 }
 
 const f3 = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : '—');
