@@ -82,3 +82,15 @@ export function seedFile(name: string): string {
 export function testbedDir(): string {
   return join(repoRoot(), 'testbed');
 }
+
+/** The testbed's guest runner, and why a test must skip it here (false: it can run). */
+export function testbedRunner(): { runGuest: string; skip: string | false } {
+  const runGuest = join(testbedDir(), 'run-guest.sh');
+  const root = typeof process.getuid === 'function' && process.getuid() === 0;
+  const skip = !existsSync(runGuest)
+    ? `no testbed at ${runGuest}`
+    : !root
+      ? 'the testbed installs QEMU and builds its guest as root'
+      : false;
+  return { runGuest, skip };
+}

@@ -41,15 +41,9 @@ import {
   phaseFigures,
 } from '../helpers/autopilot-testbed.ts';
 import { after } from '../helpers/node-test-hooks.ts';
-import { repoRoot, testbedDir } from '../helpers/paths.ts';
+import { repoRoot, testbedRunner } from '../helpers/paths.ts';
 
-const runGuest = join(testbedDir(), 'run-guest.sh');
-const root = typeof process.getuid === 'function' && process.getuid() === 0;
-const skip = !existsSync(runGuest)
-  ? `no testbed at ${runGuest}`
-  : !root
-    ? 'the testbed installs QEMU and builds its guest as root'
-    : false;
+const { runGuest, skip } = testbedRunner();
 
 /** Within this factor of the best possible busiest CPU. */
 const WITHIN = 1.1;

@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import {
   copyFileSync,
-  existsSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
@@ -19,15 +18,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { after } from '../helpers/node-test-hooks.ts';
-import { repoRoot, testbedDir } from '../helpers/paths.ts';
+import { repoRoot, testbedRunner } from '../helpers/paths.ts';
 
-const runGuest = join(testbedDir(), 'run-guest.sh');
-const root = typeof process.getuid === 'function' && process.getuid() === 0;
-const skip = !existsSync(runGuest)
-  ? `no testbed at ${runGuest}`
-  : !root
-    ? 'the testbed installs QEMU and builds its guest as root'
-    : false;
+const { runGuest, skip } = testbedRunner();
 
 /** NIC queue IRQs of the testbed guest, by name (numbers are looked up, never assumed). */
 const NIC = /^(virtio[23]-(input|output)\.\d+|eth[2-4](-rx-0|-tx-0)?)$/;
