@@ -151,6 +151,14 @@ describe('irqkit top against a real irqkitd', () => {
       assert.ok(!pane.capture().some((l) => /peak\/avg/.test(l)), 'the frame went with the alternate screen');
     };
 
+    /** `q`, then the command ends with 0 and the terminal is as it was. */
+    const quitsCleanly = async (pane: TmuxPane): Promise<void> => {
+      pane.keys('q');
+      const result = await ended(pane);
+      assert.equal(result.code, 0);
+      assertRestored(pane, result);
+    };
+
     it('draws the header, CPU bars and IRQ rows; re-sorts on a key; follows a resize; q quits and restores', async () => {
       const pane = new TmuxPane(top('--url', url, '--delay', '300ms'), { cols: 120, rows: 40 });
       try {
@@ -184,10 +192,7 @@ describe('irqkit top against a real irqkitd', () => {
             : undefined;
         });
 
-        pane.keys('q');
-        const result = await ended(pane);
-        assert.equal(result.code, 0);
-        assertRestored(pane, result);
+        await quitsCleanly(pane);
       } finally {
         pane.close();
       }
@@ -220,10 +225,7 @@ describe('irqkit top against a real irqkitd', () => {
             ? true
             : undefined;
         });
-        pane.keys('q');
-        const result = await ended(pane);
-        assert.equal(result.code, 0);
-        assertRestored(pane, result);
+        await quitsCleanly(pane);
       } finally {
         pane.close();
       }
@@ -242,10 +244,7 @@ describe('irqkit top against a real irqkitd', () => {
           new RegExp(`^irqkit top  ${daemon.procRoot}/interrupts  window 0\\.\\d+ s`),
         );
         assert.equal(lines.filter((l) => /^CPU\d [▏▎▍▌▋▊▉█ ]/.test(l)).length, 8);
-        pane.keys('q');
-        const result = await ended(pane);
-        assert.equal(result.code, 0);
-        assertRestored(pane, result);
+        await quitsCleanly(pane);
       } finally {
         pane.close();
       }
@@ -262,10 +261,7 @@ describe('irqkit top against a real irqkitd', () => {
             ? true
             : undefined,
         );
-        pane.keys('q');
-        const result = await ended(pane);
-        assert.equal(result.code, 0);
-        assertRestored(pane, result);
+        await quitsCleanly(pane);
       } finally {
         pane.close();
       }
