@@ -5,7 +5,6 @@
  * left out unless named in --cpus, and the NUMA policy limits where a device's IRQs may go.
  */
 
-import { formatCpuList } from '../core/cpuset.ts';
 import { IrqkitError } from '../core/errors.ts';
 import {
   classifyIrqs,
@@ -17,7 +16,6 @@ import {
 } from '../core/irq-classes.ts';
 import type { Snapshot } from '../core/snapshot.ts';
 import { type ManagedFindings, readLiveFacts } from '../io/irq-facts.ts';
-import type { CpuTopology } from '../io/system.ts';
 
 export interface LiveRules {
   /** The CPUs the plan places IRQs on. */
