@@ -324,7 +324,7 @@ export class Autopilot {
     }
     // An IRQ on a CPU it may not use (left out by --auto-cpus, or off its NUMA node) moves
     // whatever the gain; the planner does not count it against maxMoves, the autopilot does.
-    const assignment = new Map(plan.assignments.map((a) => [a.irq, a]));
+    const assignment = assignmentsOf(plan);
     const isForced = (irq: string): boolean => {
       const a = assignment.get(irq);
       return (
@@ -406,12 +406,13 @@ export class Autopilot {
       return;
     }
     const load = new Map<number, number>(cpus.map((c) => [c, 0]));
+    const isFresh = new Set(fresh);
     let total = 0;
     let busy = 0;
     w.snapshot.cpus.forEach((cpu, pos) => {
       if (!load.has(cpu)) return;
       let sum = 0;
-      for (const r of w.snapshot.rows) if (r.numeric && !fresh.includes(r.label)) sum += r.counts[pos] ?? 0;
+      for (const r of w.snapshot.rows) if (r.numeric && !isFresh.has(r.label)) sum += r.counts[pos] ?? 0;
       load.set(cpu, sum);
     });
     for (const r of w.snapshot.rows) {
@@ -476,14 +477,32 @@ export class Autopilot {
   }
 }
 
+type Assignment = Plan['assignments'][number];
+const assignmentMaps = new WeakMap<Plan, Map<string, Assignment>>();
+
+/** The plan's assignments by IRQ, built once per plan: a round looks them up move by move. */
+function assignmentsOf(plan: Plan): Map<string, Assignment> {
+  let m = assignmentMaps.get(plan);
+  if (m === undefined) {
+    m = new Map(plan.assignments.map((x) => [x.irq, x]));
+    assignmentMaps.set(plan, m);
+  }
+  return m;
+}
+
+/** What a move is worth: the gain the planner gave it, else the load it takes off its CPU. */
+function moveValue(plan: Plan): (irq: string) => number {
+  const a = assignmentsOf(plan);
+  return (irq) => a.get(irq)?.gain ?? a.get(irq)?.load ?? 0;
+}
+
 /**
  * At most `max` of the plan's moves: forced ones first (they have nowhere to stay), then by the
  * gain the planner gave each (else the load it takes off its CPU).
  */
 function capMoves(plan: Plan, max: number, isForced: (irq: string) => boolean): Plan['moves'] {
   if (plan.moves.length <= max) return plan.moves;
-  const a = new Map(plan.assignments.map((x) => [x.irq, x]));
-  const value = (irq: string): number => a.get(irq)?.gain ?? a.get(irq)?.load ?? 0;
+  const value = moveValue(plan);
   return [...plan.moves]
     .sort((x, y) => Number(isForced(y.irq)) - Number(isForced(x.irq)) || value(y.irq) - value(x.irq))
     .slice(0, max);
@@ -500,8 +519,7 @@ export function pruneMoves(
   slack = 0,
 ): Plan['moves'] {
   const target = busiestAfter(plan, moves) + slack;
-  const a = new Map(plan.assignments.map((x) => [x.irq, x]));
-  const value = (irq: string): number => a.get(irq)?.gain ?? a.get(irq)?.load ?? 0;
+  const value = moveValue(plan);
   let kept = moves;
   for (const m of [...moves].sort((x, y) => value(x.irq) - value(y.irq))) {
     if (isForced(m.irq)) continue;
@@ -514,7 +532,7 @@ export function pruneMoves(
 /** The busiest planned CPU's load (window counts) after only `moves` of the plan. */
 export function busiestAfter(plan: Plan, moves: Plan['moves']): number {
   const load = new Map(plan.before.cpus.map((c) => [c.cpu, c.load]));
-  const a = new Map(plan.assignments.map((x) => [x.irq, x]));
+  const a = assignmentsOf(plan);
   for (const m of moves) {
     const x = a.get(m.irq);
     if (x === undefined) continue;
